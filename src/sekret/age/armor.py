@@ -1,0 +1,200 @@
+"""Strict ASCII armor (PEM, label ``AGE ENCRYPTED FILE``) for age files.
+
+Writer: padded base64 in 64-column lines, LF endings, a final LF after the END line.
+Reader: exactly that, except that each line may end in CRLF and up to 1 KiB of
+whitespace may surround the block (C2SP age spec). Both work in constant memory.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+from typing import BinaryIO
+
+from sekret.errors import ArmorError
+
+BEGIN = b"-----BEGIN AGE ENCRYPTED FILE-----"
+END = b"-----END AGE ENCRYPTED FILE-----"
+COLUMNS = 64
+_LINE_BYTES = 48
+_WHITESPACE = b" \t\r\n\v\f"
+_MAX_WHITESPACE = 1024
+_BLOCK_LINES = 1024
+
+
+def starts_armored(prefix: bytes) -> bool:
+    """Whether ``prefix`` (the first ~1 KiB of a file) looks like an armored age file.
+
+    Binary age files start with ``age-encryption.org/``; anything that starts like a PEM
+    line, or carries the BEGIN line near its start, goes to the strict armor reader so
+    that a damaged armor is reported as such rather than as a bad header.
+    """
+    stripped = prefix.lstrip(_WHITESPACE)
+    return stripped.startswith(b"-----") or BEGIN in prefix
+
+
+class ArmorWriter(io.RawIOBase):
+    """A writable stream that armors what is written to it into ``dst``. Call close()."""
+
+    def __init__(self, dst: BinaryIO) -> None:
+        super().__init__()
+        self._dst = dst
+        self._pending = bytearray()
+        self._dst.write(BEGIN + b"\n")
+
+    def writable(self) -> bool:
+        """Always true."""
+        return True
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
+        """Buffer ``data`` and emit every complete group of lines."""
+        self._pending += data
+        block = _LINE_BYTES * _BLOCK_LINES
+        if len(self._pending) >= block:
+            n = len(self._pending) - len(self._pending) % _LINE_BYTES
+            self._emit(bytes(self._pending[:n]))
+            del self._pending[:n]
+        return len(data)
+
+    def _emit(self, data: bytes) -> None:
+        enc = base64.b64encode(data)
+        lines = [enc[i : i + COLUMNS] for i in range(0, len(enc), COLUMNS)]
+        lines.append(b"")
+        self._dst.write(b"\n".join(lines))
+
+    def close(self) -> None:
+        """Flush the last line and write the END line (does not close ``dst``)."""
+        if not self.closed:
+            if self._pending:
+                self._emit(bytes(self._pending))
+                self._pending.clear()
+            self._dst.write(END + b"\n")
+        super().close()
+
+
+def armor(data: bytes) -> bytes:
+    """Armor a whole age file held in memory."""
+    out = io.BytesIO()
+    w = ArmorWriter(out)
+    w.write(data)
+    w.close()
+    return out.getvalue()
+
+
+class ArmorReader(io.RawIOBase):
+    """A readable stream decoding the armored age file in ``src``, strictly."""
+
+    def __init__(self, src: BinaryIO) -> None:
+        super().__init__()
+        self._src = src
+        self._buf = b""  # undecoded input, from self._pos on
+        self._pos = 0
+        self._out = b""  # decoded, not yet returned, from self._opos on
+        self._opos = 0
+        self._done = False
+        self._short_seen = False
+        self._started = False
+
+    def readable(self) -> bool:
+        """Always true."""
+        return True
+
+    def _fill(self) -> bool:
+        more = self._src.read(1 << 16)
+        if not more:
+            return False
+        self._buf = self._buf[self._pos :] + more
+        self._pos = 0
+        return True
+
+    def _line(self) -> bytes | None:
+        """Next line without its LF/CRLF; None at EOF with no pending bytes."""
+        while True:
+            nl = self._buf.find(b"\n", self._pos)
+            if nl >= 0:
+                line = self._buf[self._pos : nl]
+                self._pos = nl + 1
+                return line[:-1] if line.endswith(b"\r") else line
+            if len(self._buf) - self._pos > 2 * COLUMNS + len(BEGIN):
+                raise ArmorError("armor line too long")
+            if not self._fill():
+                if self._pos >= len(self._buf):
+                    return None
+                line = self._buf[self._pos :]
+                self._buf, self._pos = b"", 0
+                return line
+
+    def _start(self) -> None:
+        while len(self._buf) < _MAX_WHITESPACE + len(BEGIN) + 2 and self._fill():
+            pass
+        stripped = self._buf.lstrip(_WHITESPACE)
+        if len(self._buf) - len(stripped) > _MAX_WHITESPACE:
+            raise ArmorError("too much whitespace before the armor")
+        self._buf, self._pos = stripped, 0
+        if self._line() != BEGIN:
+            raise ArmorError("invalid armor first line")
+        self._started = True
+
+    def _finish(self) -> None:
+        rest = self._buf[self._pos :]
+        while len(rest) <= _MAX_WHITESPACE:
+            more = self._src.read(_MAX_WHITESPACE + 1)
+            if not more:
+                break
+            rest += more
+        if rest.strip(_WHITESPACE) or len(rest) > _MAX_WHITESPACE:
+            raise ArmorError("trailing data after the armored file")
+        self._buf, self._pos = b"", 0
+        self._done = True
+
+    def _decode_some(self) -> None:
+        """Decode a block of lines into ``self._out``."""
+        if not self._started:
+            self._start()
+        lines: list[bytes] = []
+        for _ in range(_BLOCK_LINES):
+            line = self._line()
+            if line is None:
+                raise ArmorError("armor is missing its END line")
+            if line == END:
+                self._finish()
+                break
+            if self._short_seen:
+                raise ArmorError("short armor line before the end")
+            if len(line) > COLUMNS:
+                raise ArmorError("armor line longer than 64 columns")
+            if len(line) < COLUMNS:
+                if not line:
+                    raise ArmorError("empty line in armor")
+                self._short_seen = True
+            lines.append(line)
+        data = b"".join(lines)
+        if not data:
+            return
+        if b"=" in data[:-2] or len(data) % 4:
+            raise ArmorError("invalid armor padding")
+        if b"=" in data and not self._short_seen and not self._done:
+            raise ArmorError("armor padding before the end")
+        try:
+            decoded = binascii.a2b_base64(data, strict_mode=True)
+        except binascii.Error:
+            raise ArmorError("invalid base64 in armor") from None
+        if base64.b64encode(decoded) != data:
+            raise ArmorError("non-canonical base64 in armor")
+        self._out = self._out[self._opos :] + decoded
+        self._opos = 0
+
+    def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
+        """Fill ``b`` with decoded bytes; 0 at the end."""
+        while self._opos >= len(self._out) and not self._done:
+            self._decode_some()
+        n = min(len(b), len(self._out) - self._opos)
+        b[:n] = self._out[self._opos : self._opos + n]
+        self._opos += n
+        return n
+
+
+def dearmor(data: bytes) -> bytes:
+    """Decode an armored age file held in memory."""
+    return ArmorReader(io.BytesIO(data)).read()

@@ -1,0 +1,53 @@
+"""HKDF-SHA-256, HMAC-SHA-256 and scrypt with a work-factor ceiling."""
+
+from __future__ import annotations
+
+import hmac as _hmac
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hmac as _pyca_hmac
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+
+def hkdf_sha256(ikm: bytes, salt: bytes, info: bytes, length: int = 32) -> bytes:
+    """HKDF-SHA-256 (RFC 5869) extract-then-expand; an empty salt means no salt."""
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=salt or None, info=info).derive(ikm)
+
+
+def hmac_sha256(key: bytes, data: bytes) -> bytes:
+    """HMAC-SHA-256 of ``data``."""
+    h = _pyca_hmac.HMAC(key, hashes.SHA256())
+    h.update(data)
+    return h.finalize()
+
+
+def constant_time_equal(a: bytes, b: bytes) -> bool:
+    """Compare two byte strings in constant time."""
+    return _hmac.compare_digest(a, b)
+
+
+def sha256(data: bytes) -> bytes:
+    """SHA-256 digest."""
+    h = hashes.Hash(hashes.SHA256())
+    h.update(data)
+    return h.finalize()
+
+
+def sha512(data: bytes) -> bytes:
+    """SHA-512 digest."""
+    h = hashes.Hash(hashes.SHA512())
+    h.update(data)
+    return h.finalize()
+
+
+def shake256(data: bytes, length: int) -> bytes:
+    """SHAKE256 extendable output of ``length`` bytes."""
+    h = hashes.Hash(hashes.SHAKE256(length))
+    h.update(data)
+    return h.finalize()
+
+
+def scrypt(password: bytes, salt: bytes, log_n: int, *, r: int = 8, p: int = 1) -> bytes:
+    """scrypt with N = 2**log_n, returning 32 bytes. Callers enforce the work-factor limit."""
+    return Scrypt(salt=salt, length=32, n=1 << log_n, r=r, p=p).derive(password)

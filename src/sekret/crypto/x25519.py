@@ -1,0 +1,34 @@
+"""X25519 with the all-zero shared-secret check age requires."""
+
+from __future__ import annotations
+
+import os
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+
+
+class LowOrderPointError(ValueError):
+    """The exchange produced the all-zero shared secret (a low-order or identity point)."""
+
+
+def public_from_private(scalar: bytes) -> bytes:
+    """The 32-byte X25519 public key (u-coordinate) for a 32-byte scalar."""
+    return X25519PrivateKey.from_private_bytes(scalar).public_key().public_bytes_raw()
+
+
+def exchange(scalar: bytes, peer_public: bytes) -> bytes:
+    """X25519(scalar, peer); raise :class:`LowOrderPointError` for an all-zero result."""
+    try:
+        shared = X25519PrivateKey.from_private_bytes(scalar).exchange(
+            X25519PublicKey.from_public_bytes(peer_public)
+        )
+    except ValueError:  # pyca refuses the all-zero output itself
+        raise LowOrderPointError("low-order point") from None
+    if shared == bytes(32):
+        raise LowOrderPointError("low-order point")
+    return shared
+
+
+def random_scalar(rng: bytes | None = None) -> bytes:
+    """32 random bytes for a new X25519 key (``rng`` fixes them for known-answer tests)."""
+    return rng if rng is not None else os.urandom(32)
