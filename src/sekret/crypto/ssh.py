@@ -103,9 +103,10 @@ def load_private_key(data: bytes, passphrase: bytes | None) -> SSHPrivateKey:
             key = serialization.load_pem_private_key(data, passphrase)
     except TypeError as exc:
         msg = str(exc).lower()
-        if "password was not given" in msg or "encrypted" in msg and "not" in msg:
-            raise PassphraseNeededError("the SSH key is encrypted") from None
-        raise SSHKeyError("the SSH key is not encrypted but a passphrase was given") from None
+        if "not encrypted" in msg:
+            # A passphrase for a clear key: load it without one.
+            return load_private_key(data, None)
+        raise PassphraseNeededError("the SSH key is encrypted") from None
     except ValueError as exc:
         msg = str(exc).lower()
         if "bad decrypt" in msg or "incorrect password" in msg or "corrupt" in msg:
