@@ -33,7 +33,7 @@ class SecretBytes:
     def __hash__(self) -> int:
         raise TypeError("SecretBytes is not hashable")
 
-    def __reduce__(self) -> object:
+    def __reduce__(self) -> str:
         raise TypeError("SecretBytes cannot be pickled")
 
 
@@ -65,5 +65,5 @@ class SecretStr:
     def __hash__(self) -> int:
         raise TypeError("SecretStr is not hashable")
 
-    def __reduce__(self) -> object:
+    def __reduce__(self) -> str:
         raise TypeError("SecretStr cannot be pickled")

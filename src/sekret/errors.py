@@ -99,7 +99,7 @@ class NoIdentityMatchError(AgeError):
         return "\n".join(lines)
 
 
-class IncorrectIdentity(AgeError):  # noqa: N818 - the name age uses for this signal
+class IncorrectIdentity(AgeError):
     """Internal "not for me" signal from ``Identity.unwrap``: try the next identity."""
 
     def __init__(self, message: str = "incorrect identity") -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Sequence
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from sekret.age import armor as _armor
 from sekret.age import stream
@@ -174,10 +174,10 @@ def open_source(src: BinaryIO) -> BinaryIO:
         if not more:
             break
         head += more
-    base = _Prefixed(head, src)
+    base = cast(BinaryIO, _Prefixed(head, src))
     if _armor.starts_armored(head):
-        return _armor.ArmorReader(base)  # type: ignore[return-value]
-    return base  # type: ignore[return-value]
+        return cast(BinaryIO, _armor.ArmorReader(base))
+    return base
 
 
 def decrypt_stream(src: BinaryIO, dst: BinaryIO, identities: Sequence[Identity]) -> int:

@@ -257,7 +257,9 @@ class EncryptedIdentityFile:
 
             header, _, _ = read_header(open_source(io.BytesIO(self._data)))
             if [s.type for s in header.stanzas] != ["scrypt"]:
-                raise KeyFormatError(f"{self._name}: an encrypted identity file must use a passphrase")
+                raise KeyFormatError(
+                    f"{self._name}: an encrypted identity file must use a passphrase"
+                )
             passphrase = self._ask(self._name)
             if passphrase is None:
                 raise KeyFormatError(f"no passphrase given for {self._name}")

@@ -70,7 +70,7 @@ def parse_public_line(line: str) -> SSHEd25519Recipient | SSHRSARecipient:
 
 def recipient_from_wire(wire: bytes) -> SSHEd25519Recipient | SSHRSARecipient:
     """Build the recipient for an SSH wire public key."""
-    kind, fields = parse_public_wire(wire)
+    kind, _ = parse_public_wire(wire)
     if kind == ED25519:
         return SSHEd25519Recipient(wire)
     if kind == RSA:
@@ -276,6 +276,8 @@ class EncryptedSSHIdentity:
                 raise KeyFormatError(f"no passphrase given for {self._name}")
             identity = SSHIdentity.from_private_key(self._text, passphrase)
             if identity.wire != self.wire:
-                raise KeyFormatError(f"the private key of {self._name} does not match its public key")
+                raise KeyFormatError(
+                    f"the private key of {self._name} does not match its public key"
+                )
             self._opened = identity
         return self._opened.unwrap(stanzas)

@@ -1,7 +1,7 @@
 """SSH → age key conversion, giving exactly what Mic92's ``ssh-to-age`` gives.
 
 * Public: an ssh-ed25519 key's Edwards point mapped to Montgomery form,
-  u = (1 + y) / (1 − y), Bech32-encoded as ``age1…``.
+  u = (1 + y) / (1 - y), Bech32-encoded as ``age1…``.
 * Private: the first 32 bytes of SHA-512(Ed25519 seed), *not* clamped (X25519 clamps
   on use), Bech32-encoded as ``AGE-SECRET-KEY-1…``.
 
