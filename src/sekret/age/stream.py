@@ -2,13 +2,31 @@
 
 Chunk nonce = 11-byte big-endian counter || last-chunk flag. The final chunk carries
 flag 1 and may be full-size; it is empty only when the whole plaintext is empty.
-Memory stays constant whatever the size: the reader and writer work on a bounded
-buffer of a few chunks. Each chunk's plaintext is released as soon as it
-authenticates; errors surface after what was released (as age does).
+Each chunk's plaintext is released as soon as it authenticates; errors surface
+after what was released (as age does).
+
+How it is made fast (measured on 1 GiB in tmpfs, see ``bench/``):
+
+* Chunks are read and written in batches of :data:`_BATCH` chunks, so a system call
+  moves about 1 MiB, and sealed/opened with ``encrypt_into``/``decrypt_into`` into
+  preallocated buffers: no per-chunk allocation or copy.
+* ``cryptography`` holds the GIL while it seals, but writing to ``dst`` (a file or a
+  pipe) releases it, so once a stream is longer than one batch a writer thread
+  drains finished buffers while the caller's thread reads and seals the next ones.
+  At most :data:`_DEPTH` buffers are in flight, so memory stays constant
+  (about 6 MiB) whatever the size.
+
+``dst`` must follow the :mod:`io` contract: ``write`` must not keep the buffer it is
+given after it returns (buffers are reused). While :func:`encrypt` or :func:`decrypt`
+runs, ``dst`` may be written from that background thread; it is idle again, with
+everything written, when they return or raise.
 """
 
 from __future__ import annotations
 
+import queue
+import threading
+from types import TracebackType
 from typing import BinaryIO
 
 from sekret.crypto import aead, kdf
@@ -17,8 +35,10 @@ from sekret.errors import PayloadError
 CHUNK_SIZE = 64 * 1024
 ENC_CHUNK_SIZE = CHUNK_SIZE + aead.TAG_SIZE
 NONCE_SIZE = 16
-#: How many chunks are read or written per system call.
+#: How many chunks are read, sealed and written per batch.
 _BATCH = 16
+#: How many output buffers may be in flight (being filled, queued or written).
+_DEPTH = 4
 _LAST = b"\x01"
 _NOT_LAST = b"\x00"
 
@@ -44,42 +64,143 @@ def _read_full(src: BinaryIO, buf: bytearray | memoryview) -> int:
     return total
 
 
+def _write_all(dst: BinaryIO, data: memoryview) -> None:
+    """Write all of ``data``, also to a raw stream that may write only part of it."""
+    while data:
+        n = dst.write(data)
+        if n is None or n >= len(data):  # None: a writer that does not count
+            return
+        data = data[n:]
+
+
+class _Sink:
+    """Ordered writer of filled buffers to ``dst``, in a thread after the first one.
+
+    :meth:`buffer` hands out a reusable buffer of ``size`` bytes; :meth:`submit`
+    queues its first ``n`` bytes for writing. Use as a context manager: leaving it
+    writes everything submitted (also when an error is raised), and re-raises a
+    write error.
+    """
+
+    def __init__(self, dst: BinaryIO, size: int) -> None:
+        self._dst = dst
+        self._size = size
+        self._made = 0
+        self._free: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
+        self._todo: queue.SimpleQueue[tuple[bytearray, int] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._submitted = 0
+        self._error: BaseException | None = None
+        self._abort = False
+
+    def buffer(self) -> bytearray:
+        """A buffer to fill: a new one while fewer than ``_DEPTH`` exist, else a free one."""
+        self._check()
+        if self._made < _DEPTH:
+            try:
+                return self._free.get_nowait()
+            except queue.Empty:
+                self._made += 1
+                return bytearray(self._size)
+        buf = self._free.get()
+        self._check()
+        return buf
+
+    def submit(self, buf: bytearray, n: int) -> None:
+        """Write ``buf[:n]``, in order after everything submitted before."""
+        if n == 0:
+            self._free.put(buf)
+            return
+        self._submitted += 1
+        if self._thread is None and self._submitted == 1:
+            # A stream that fits in one batch never pays for a thread.
+            try:
+                _write_all(self._dst, memoryview(buf)[:n])
+            finally:
+                self._free.put(buf)
+            return
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="sekret-stream", daemon=True)
+            self._thread.start()
+        self._todo.put((buf, n))
+
+    def _run(self) -> None:
+        while True:
+            item = self._todo.get()
+            if item is None:
+                return
+            buf, n = item
+            if self._error is None and not self._abort:
+                try:
+                    _write_all(self._dst, memoryview(buf)[:n])
+                except BaseException as exc:  # handed to the caller's thread
+                    self._error = exc
+            self._free.put(buf)
+
+    def _check(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def __enter__(self) -> _Sink:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._thread is not None:
+            # A PayloadError is raised after the released plaintext is written; any
+            # other error (a failed read, an interrupt) drops what is still queued.
+            self._abort = exc is not None and not isinstance(exc, PayloadError)
+            self._todo.put(None)
+            self._thread.join()
+            self._thread = None
+        if exc is None or isinstance(exc, PayloadError):
+            self._check()
+
+
 def encrypt(key: bytes, src: BinaryIO, dst: BinaryIO) -> int:
     """Encrypt everything ``src`` yields to ``dst``; return the plaintext length."""
     cipher = aead.chacha_cipher(key)
     size = CHUNK_SIZE * _BATCH
-    buf = bytearray(size + CHUNK_SIZE)
-    view = memoryview(buf)
-    filled = _read_full(src, view[:size])
+    # One chunk of read-ahead tells whether the batch's last full chunk is final.
+    inbuf = bytearray(size + CHUNK_SIZE)
+    src_view = memoryview(inbuf)
+    filled = _read_full(src, src_view)
     counter = 0
     total = 0
-    while True:
-        eof = filled < size
-        if not eof:
-            # Read one more chunk ahead to know whether the last full chunk is final.
-            extra = _read_full(src, view[size : size + CHUNK_SIZE])
-            eof = extra == 0
-        else:
-            extra = 0
-        out = []
-        pos = 0
-        while pos < filled:
-            end = min(pos + CHUNK_SIZE, filled)
-            last = eof and end == filled
-            out.append(cipher.encrypt(_nonce(counter, _LAST if last else _NOT_LAST),
-                                      view[pos:end], None))
-            counter += 1
-            pos = end
-        if filled == 0 and counter == 0:
-            out.append(cipher.encrypt(_nonce(0, _LAST), b"", None))
-            counter = 1
-        dst.writelines(out)
-        total += filled
-        if eof:
-            return total
-        # Move the read-ahead chunk to the front and refill behind it.
-        view[:extra] = view[size : size + extra]
-        filled = extra + _read_full(src, view[extra:size])
+    # At EOF the read-ahead chunk is sealed with the batch: room for one more chunk.
+    with _Sink(dst, (_BATCH + 1) * ENC_CHUNK_SIZE) as sink:
+        while True:
+            eof = filled < len(inbuf)
+            end_of_batch = filled if eof else size
+            out = sink.buffer()
+            out_view = memoryview(out)
+            pos = 0
+            opos = 0
+            while pos < end_of_batch:
+                end = min(pos + CHUNK_SIZE, end_of_batch)
+                flag = _LAST if eof and end == end_of_batch else _NOT_LAST
+                oend = opos + (end - pos) + aead.TAG_SIZE
+                cipher.encrypt_into(
+                    _nonce(counter, flag), src_view[pos:end], None, out_view[opos:oend]
+                )
+                counter += 1
+                pos = end
+                opos = oend
+            if counter == 0:  # empty plaintext: one empty final chunk
+                cipher.encrypt_into(_nonce(0, _LAST), b"", None, out_view[: aead.TAG_SIZE])
+                counter = 1
+                opos = aead.TAG_SIZE
+            sink.submit(out, opos)
+            total += end_of_batch
+            if eof:
+                return total
+            # Move the read-ahead chunk to the front and refill behind it.
+            src_view[:CHUNK_SIZE] = src_view[size:]
+            filled = CHUNK_SIZE + _read_full(src, src_view[CHUNK_SIZE:])
 
 
 def decrypt(key: bytes, src: BinaryIO, dst: BinaryIO) -> int:
@@ -89,63 +210,75 @@ def decrypt(key: bytes, src: BinaryIO, dst: BinaryIO) -> int:
     """
     cipher = aead.chacha_cipher(key)
     size = ENC_CHUNK_SIZE * _BATCH
-    buf = bytearray(size)
-    view = memoryview(buf)
+    src_view = memoryview(bytearray(size))
     counter = 0
     total = 0
     carry = 0
-    while True:
-        filled = carry + _read_full(src, view[carry:size])
-        eof = filled < size
-        pos = 0
-        out: list[bytes] = []
-        done = False
-        error: str | None = None
-        while filled - pos >= ENC_CHUNK_SIZE or (eof and pos < filled) or (
-            eof and counter == 0 and filled == 0
-        ):
-            n = min(ENC_CHUNK_SIZE, filled - pos)
-            chunk = view[pos : pos + n]
-            pos += n
-            if n < ENC_CHUNK_SIZE:
-                # A short chunk can only be the last one.
-                if n == 0:
-                    error = "the payload has no chunks"
+    with _Sink(dst, _BATCH * CHUNK_SIZE) as sink:
+        while True:
+            filled = carry + _read_full(src, src_view[carry:size])
+            eof = filled < size
+            out = sink.buffer()
+            out_view = memoryview(out)
+            pos = 0
+            opos = 0
+            done = False
+            error: str | None = None
+            while filled - pos >= ENC_CHUNK_SIZE or (eof and pos < filled) or (
+                eof and counter == 0 and filled == 0
+            ):
+                n = min(ENC_CHUNK_SIZE, filled - pos)
+                chunk = src_view[pos : pos + n]
+                pos += n
+                if n < ENC_CHUNK_SIZE:
+                    # A short chunk can only be the last one.
+                    if n == 0:
+                        error = "the payload has no chunks"
+                        break
+                    if counter > 0 and n == aead.TAG_SIZE:
+                        error = "the last chunk is empty"
+                        break
+                    if n < aead.TAG_SIZE:
+                        error = "failed to decrypt and authenticate payload chunk"
+                        break
+                    oend = opos + n - aead.TAG_SIZE
+                    try:
+                        cipher.decrypt_into(_nonce(counter, _LAST), chunk, None,
+                                            out_view[opos:oend])
+                    except Exception:
+                        error = "failed to decrypt and authenticate payload chunk"
+                        break
+                    opos = oend
+                    done = True
                     break
-                if counter > 0 and n == aead.TAG_SIZE:
-                    error = "the last chunk is empty"
-                    break
+                oend = opos + CHUNK_SIZE
                 try:
-                    out.append(cipher.decrypt(_nonce(counter, _LAST), chunk, None))
+                    cipher.decrypt_into(_nonce(counter, _NOT_LAST), chunk, None,
+                                        out_view[opos:oend])
+                    counter += 1
+                    opos = oend
+                    continue
+                except Exception:
+                    pass
+                try:  # a full-size final chunk
+                    cipher.decrypt_into(_nonce(counter, _LAST), chunk, None, out_view[opos:oend])
                 except Exception:
                     error = "failed to decrypt and authenticate payload chunk"
                     break
+                opos = oend
                 done = True
+                if pos < filled or not eof:
+                    # Data follows the final chunk (or may: probe for it).
+                    if pos < filled or _read_full(src, bytearray(1)):
+                        error = "trailing data after the end of the encrypted file"
                 break
-            try:
-                out.append(cipher.decrypt(_nonce(counter, _NOT_LAST), chunk, None))
-                counter += 1
-                continue
-            except Exception:
-                pass
-            try:  # a full-size final chunk
-                out.append(cipher.decrypt(_nonce(counter, _LAST), chunk, None))
-            except Exception:
-                error = "failed to decrypt and authenticate payload chunk"
-                break
-            done = True
-            if pos < filled or not eof:
-                # Data follows the final chunk (or may: probe for it).
-                if pos < filled or _read_full(src, bytearray(1)):
-                    error = "trailing data after the end of the encrypted file"
-            break
-        dst.writelines(out)
-        total += sum(len(o) for o in out)
-        if error is not None:
-            raise PayloadError(error)
-        if done:
-            return total
-        if eof:
-            raise PayloadError("the payload is truncated: no final chunk")
-        carry = filled - pos
-        view[:carry] = view[pos:filled]
+            sink.submit(out, opos)
+            total += opos
+            if error is not None:
+                raise PayloadError(error)
+            if done:
+                return total
+            if eof:
+                raise PayloadError("the payload is truncated: no final chunk")
+            carry = filled - pos
+            src_view[:carry] = src_view[pos:filled]
