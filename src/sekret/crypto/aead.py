@@ -5,6 +5,8 @@ Authentication failures raise :class:`AuthenticationError` with no reason attach
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
 
@@ -45,3 +47,21 @@ def aes_gcm_open(key: bytes, nonce: bytes, ciphertext: bytes, aad: bytes | None 
         return AESGCM(key).decrypt(nonce, ciphertext, aad)
     except InvalidTag:
         raise AuthenticationError("authentication failed") from None
+
+
+def aes_gcm_sealer(key: bytes) -> Callable[[bytes, bytes, bytes | None], bytes]:
+    """A reusable AES-256-GCM encrypt function (one key schedule for many values)."""
+    return AESGCM(key).encrypt
+
+
+def aes_gcm_opener(key: bytes) -> Callable[[bytes, bytes, bytes | None], bytes]:
+    """A reusable AES-256-GCM decrypt function raising :class:`AuthenticationError`."""
+    cipher = AESGCM(key)
+
+    def open_(nonce: bytes, data: bytes, aad: bytes | None) -> bytes:
+        try:
+            return cipher.decrypt(nonce, data, aad)
+        except InvalidTag:
+            raise AuthenticationError("authentication failed") from None
+
+    return open_

@@ -1,0 +1,153 @@
+"""Wrapping the data key for, and recovering it from, the file's key groups.
+
+Only age keys are used (through :mod:`sekret.age`); entries of other types are carried
+along untouched. With two or more groups the data key is split with Shamir's scheme and
+each group wraps its own share; any ``shamir_threshold`` groups recover it.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from sekret import age
+from sekret.errors import AgeError, NoIdentityMatchError, SopsError
+from sekret.sops import shamir
+from sekret.sops.metadata import AgeKey, Metadata
+
+DATA_KEY_SIZE = 32
+#: Identities to try for one age recipient (lets SOPS_AGE_KEY_CMD see the recipient).
+IdentitySource = Callable[[str], Sequence[age.Identity]]
+
+
+@dataclass
+class KeyAttempt:
+    """One key tried while recovering the data key, for the error report."""
+
+    key: str
+    ok: bool
+    reason: str = ""
+
+
+@dataclass
+class GroupResult:
+    """What happened in one key group."""
+
+    index: int
+    ok: bool
+    attempts: list[KeyAttempt] = field(default_factory=list)
+
+
+class DataKeyError(SopsError):
+    """No (or not enough) keys could recover the data key (sops exit 128)."""
+
+    exit_code = 128
+
+    def __init__(self, message: str, groups: list[GroupResult], *, hint: str | None) -> None:
+        super().__init__(message, hint=hint)
+        self.group_results = groups
+
+    def diagnostics(self) -> str:
+        lines = [self.message]
+        for g in self.group_results:
+            lines.append(f"group {g.index}: {'SUCCESS' if g.ok else 'FAILED'}")
+            for a in g.attempts:
+                shown = a.key if len(a.key) < 80 else a.key[:60] + "…"
+                lines.append(
+                    f"  {shown}: {'ok' if a.ok else 'FAILED'}{' - ' + a.reason if a.reason else ''}"
+                )
+        if self.hint:
+            lines.append(self.hint)
+        return "\n".join(lines)
+
+
+def new_data_key(*, rng: Callable[[int], bytes] = os.urandom) -> bytes:
+    """A fresh random 32-byte data key."""
+    return rng(DATA_KEY_SIZE)
+
+
+def wrap_for_age(secret: bytes, recipient: str) -> str:
+    """The armored age file of ``secret`` for ``recipient``, as sops stores in ``enc``."""
+    try:
+        return age.encrypt(secret, [recipient], armor=True).decode()
+    except AgeError as exc:
+        raise SopsError(f"invalid age recipient {recipient[:40]!r}: {exc}", hint=exc.hint) from None
+
+
+def wrap_data_key(data_key: bytes, meta: Metadata) -> None:
+    """Set every age key's ``enc`` for ``data_key`` (split by Shamir for 2+ groups)."""
+    groups = meta.key_groups
+    if not groups or any(g.is_empty() for g in groups):
+        raise SopsError("could not generate the data key: empty key group provided")
+    if len(groups) > 1:
+        if not meta.shamir_threshold:
+            meta.shamir_threshold = len(groups)
+        parts = shamir.split(data_key, len(groups), meta.shamir_threshold)
+    else:
+        parts = [data_key]
+    for group, part in zip(groups, parts, strict=True):
+        if group.others and not group.age:
+            raise SopsError(
+                "cannot wrap the data key for a key group that has no age key",
+                hint="sekret uses age keys only; add an age recipient to every group",
+            )
+        for key in group.age:
+            key.enc = wrap_for_age(part, key.recipient)
+
+
+def _unwrap(key: AgeKey, identities: Sequence[age.Identity]) -> bytes:
+    out = io.BytesIO()
+    age.decrypt_stream(io.BytesIO(key.enc.encode()), out, list(identities))
+    return out.getvalue()
+
+
+def recover_data_key(meta: Metadata, identities_for: IdentitySource) -> bytes:
+    """Try every group (all of them, in order, as sops does) and combine what worked."""
+    results: list[GroupResult] = []
+    parts: list[bytes] = []
+    for index, group in enumerate(meta.key_groups):
+        result = GroupResult(index, False)
+        for key in group.age:
+            try:
+                ids = identities_for(key.recipient)
+                if not ids:
+                    raise NoIdentityMatchError("no age identities available")
+                part = _unwrap(key, ids)
+            except NoIdentityMatchError:
+                result.attempts.append(KeyAttempt(key.recipient, False, "no identity matched"))
+                continue
+            except (AgeError, SopsError) as exc:
+                result.attempts.append(KeyAttempt(key.recipient, False, str(exc)))
+                continue
+            result.attempts.append(KeyAttempt(key.recipient, True))
+            result.ok = True
+            parts.append(part)
+            break
+        for other in group.others:
+            if not result.ok:
+                result.attempts.append(
+                    KeyAttempt(
+                        f"{other.type} {other.identifier()}", False, "not supported by sekret"
+                    )
+                )
+        results.append(result)
+    if len(meta.key_groups) <= 1:
+        if parts and len(parts[0]) == DATA_KEY_SIZE:
+            return parts[0]
+        raise DataKeyError(
+            "failed to get the data key required to decrypt the SOPS file",
+            results,
+            hint="no master key was able to decrypt the file: set SOPS_AGE_KEY_FILE "
+            "(or SOPS_AGE_KEY, SOPS_AGE_KEY_CMD) to an identity of one of the recipients",
+        )
+    threshold = meta.shamir_threshold or len(meta.key_groups)
+    if len(parts) < threshold:
+        raise DataKeyError(
+            "failed to get the data key required to decrypt the SOPS file",
+            results,
+            hint=f"the file needs {threshold} key groups (Shamir threshold) but only "
+            f"{len(parts)} could be opened with the identities available",
+        )
+    return shamir.combine(parts)

@@ -1,0 +1,35 @@
+"""The SOPS MAC: SHA-512 over every value's plaintext, in file order.
+
+Comments and nulls are not part of it; with ``mac_only_encrypted`` only the values
+that end up encrypted are, after a fixed 32-byte prefix (SHA-256 of ``sops``). The MAC
+string is the upper-case hex digest, stored encrypted with the ``lastmodified`` string
+as its AAD.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+#: SHA-256("sops"): fed first when only encrypted values are authenticated.
+MAC_ONLY_ENCRYPTED_PREFIX = bytes.fromhex(
+    "8a3fd2ad54ce66527b1034f3d147be0b0b975b3bf44f72c6fdadec8176f27d69"
+)
+
+
+class MacBuilder:
+    """Accumulates value plaintexts; :meth:`hexdigest` gives the sops MAC string."""
+
+    def __init__(self, *, mac_only_encrypted: bool = False) -> None:
+        self._h = hashlib.sha512()
+        self.mac_only_encrypted = mac_only_encrypted
+        if mac_only_encrypted:
+            self._h.update(MAC_ONLY_ENCRYPTED_PREFIX)
+
+    def add(self, plaintext: bytes, *, encrypted: bool) -> None:
+        """Feed one value's plaintext (skipped for clear values in mac_only_encrypted)."""
+        if encrypted or not self.mac_only_encrypted:
+            self._h.update(plaintext)
+
+    def hexdigest(self) -> str:
+        """Upper-case hex SHA-512, as sops stores it."""
+        return self._h.hexdigest().upper()

@@ -1,0 +1,135 @@
+"""sops core: value codec, float/time formats, Shamir, MAC, crypt rules, tree walk."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from sekret.sops import engine, shamir
+from sekret.sops import tree as t
+from sekret.sops.rules import CryptRules, RuleError
+from sekret.sops.values import Cipher, ValueDecryptError, format_float, format_time, parse_time
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (3.14, "3.14"),
+        (1.0, "1"),
+        (42.0, "42"),
+        (1e21, "1000000000000000000000"),
+        (1.5e-7, "0.00000015"),
+        (-0.0, "-0"),
+        (math.inf, "+Inf"),
+        (-math.inf, "-Inf"),
+        (math.nan, "NaN"),
+        (12345678901234567890.0, "12345678901234567000"),
+    ],
+)
+def test_go_float_format(value: float, text: str) -> None:
+    assert format_float(value) == text
+
+
+def test_time_format_and_parse() -> None:
+    assert format_time(datetime(2024, 1, 2, tzinfo=UTC)) == "2024-01-02T00:00:00Z"
+    plus2 = timezone(timedelta(hours=2))
+    assert format_time(datetime(2024, 1, 1, 10, tzinfo=plus2)) == "2024-01-01T10:00:00+02:00"
+    t1 = datetime(2001, 12, 14, 21, 59, 43, 100000, tzinfo=timezone(-timedelta(hours=5)))
+    assert format_time(t1) == "2001-12-14T21:59:43.1-05:00"
+    assert parse_time(format_time(t1)) == t1
+    with pytest.raises(ValueError):
+        parse_time("2024-01-02")
+
+
+@pytest.mark.parametrize("value", ["s", "", "ünï", 5, -7, 1.5, True, False])
+def test_value_roundtrip_and_aad(value: object) -> None:
+    c = Cipher(os.urandom(32))
+    enc = c.encrypt(value, "a:b:")  # type: ignore[arg-type]
+    assert enc.startswith("ENC[AES256_GCM,data:") and ",iv:" in enc
+    assert c.decrypt(enc, "a:b:")[0] == value
+    with pytest.raises(ValueDecryptError):
+        c.decrypt(enc, "a:c:")  # moved to another key
+
+
+def test_value_tamper_and_format_errors() -> None:
+    c = Cipher(os.urandom(32))
+    enc = c.encrypt("secret", "k:")
+    data = enc.split("data:")[1].split(",")[0]
+    flipped = enc.replace(data, ("A" if data[0] != "A" else "B") + data[1:])
+    with pytest.raises(ValueDecryptError) as info:
+        c.decrypt(flipped, "k:")
+    assert "secret" not in str(info.value)
+    with pytest.raises(ValueDecryptError):
+        c.decrypt("plain text", "k:")
+
+
+def test_shamir_any_two_of_three() -> None:
+    secret = os.urandom(32)
+    shares = shamir.split(secret, 3, 2)
+    assert [s[-1] for s in shares] == [1, 2, 3]
+    for pair in itertools.combinations(shares, 2):
+        assert shamir.combine(list(pair)) == secret
+    with pytest.raises(Exception):
+        shamir.split(secret, 1, 2)
+
+
+def test_shamir_known_answer() -> None:
+    """Fixed coefficients: y(x) = s + c·x in GF(2^8) with the AES polynomial."""
+    rng = iter([bytes([0x02])] * 3)
+    shares = shamir.split(b"\x01", 2, 2, rng=lambda n: next(rng))
+    # x=1: 0x01 ^ (0x02·0x01) = 0x03; x=2: 0x01 ^ (0x02·0x02) = 0x05
+    assert shares == [b"\x03\x01", b"\x05\x02"]
+
+
+def _doc() -> t.Mapping:
+    return t.Mapping(
+        [
+            t.Comment(" top"),
+            ("db", t.Mapping([("user", "admin"), ("pass_unencrypted", "clear"), ("port", 5432)])),
+            ("list", t.Sequence([t.Comment(" in list"), "a", 1.5, True, None, ""])),
+        ]
+    )
+
+
+def test_engine_roundtrip_mac_and_stash() -> None:
+    c = Cipher(os.urandom(32))
+    rules = CryptRules(None)
+    [enc], mac = engine.encrypt_documents([_doc()], c, rules)
+    db = enc.get("db")
+    assert isinstance(db, t.Mapping)
+    assert str(db.get("user")).startswith("ENC[")
+    assert db.get("pass_unencrypted") == "clear"
+    [dec], result = engine.decrypt_documents([enc], c, rules)
+    assert result.mac == mac
+    assert t.to_python(dec) == t.to_python(_doc())
+    [again], mac2 = engine.encrypt_documents([dec], c, rules, stash=result.stash)
+    assert t.to_python(again) == t.to_python(enc)  # unchanged values keep IV and ciphertext
+    assert mac2 == mac
+
+
+@pytest.mark.parametrize(
+    ("rule", "path", "stack", "is_comment", "expected"),
+    [
+        (("encrypted_regex", "^pass"), ["db", "password"], [], False, True),
+        (("encrypted_regex", "^pass"), ["db", "user"], [], False, False),
+        (("unencrypted_regex", "^pub"), ["public"], [], False, False),
+        (("encrypted_suffix", "_enc"), ["x_enc", "y"], [], False, True),
+        (("unencrypted_comment_regex", "clear"), ["a"], [["keep clear"]], False, False),
+        (("encrypted_comment_regex", "sops:enc"), ["a"], [[" sops:enc"]], False, True),
+        (("encrypted_comment_regex", "sops:enc"), ["a"], [[" sops:enc"]], True, False),
+        (("encrypted_comment_regex", "sops:enc"), ["a"], [[" sops:enc", "next"]], True, True),
+    ],
+)
+def test_crypt_rules(
+    rule: tuple[str, str], path: list[str], stack: list[list[str]], is_comment: bool, expected: bool
+) -> None:
+    assert CryptRules(rule).should_encrypt(path, stack, is_comment) is expected
+
+
+def test_bad_regex_is_a_clear_error() -> None:
+    with pytest.raises(RuleError):
+        CryptRules(("encrypted_regex", "("))
