@@ -49,6 +49,9 @@ def test_time_format_and_parse() -> None:
 def test_value_roundtrip_and_aad(value: object) -> None:
     c = Cipher(os.urandom(32))
     enc = c.encrypt(value, "a:b:")  # type: ignore[arg-type]
+    if value == "":
+        assert enc == ""  # sops never encrypts empty strings
+        return
     assert enc.startswith("ENC[AES256_GCM,data:") and ",iv:" in enc
     assert c.decrypt(enc, "a:b:")[0] == value
     with pytest.raises(ValueDecryptError):
