@@ -1,0 +1,126 @@
+"""The ``sekret`` command line: argv → one API call → messages and an exit status.
+
+:func:`main` is the console script and the in-process test entry point. It holds the
+one ``except SekretError`` of the CLI: an expected failure is printed as
+``sekret: error: …`` plus ``sekret: hint: …`` lines; anything else is an internal
+error reported on one line (``--debug`` shows the traceback).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+
+from sekret.cli._env import Environment
+from sekret.cli._ui import print_error, say
+from sekret.errors import SekretError, UsageError
+
+__all__ = ["COMMANDS", "Environment", "main"]
+
+Command = Callable[[Sequence[str], Environment], int]
+
+#: command name → (module, function, one-line summary). Modules are imported only when
+#: their command runs, so ``sekret age --help`` never loads the crypto libraries.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "age": ("sekret.cli.age", "run", "encrypt and decrypt files (like age)"),
+    "age-keygen": ("sekret.cli.keygen", "run_keygen", "make an age key pair (like age-keygen)"),
+    "ssh-to-age": ("sekret.cli.keygen", "run_ssh_to_age", "convert SSH keys to age keys"),
+}
+
+_EXIT_INTERRUPTED = 130
+_EXIT_BROKEN_PIPE = 141
+
+
+def _usage() -> str:
+    width = max(len(name) for name in COMMANDS)
+    lines = [
+        "usage: sekret [--debug] [--version] COMMAND [ARGS…]",
+        "",
+        "Secrets in git, compatible with age, SOPS, agenix, sops-nix and git-crypt.",
+        "",
+        "commands:",
+        *(f"  {name:<{width}}  {summary}" for name, (_, _, summary) in COMMANDS.items()),
+        "",
+        "options:",
+        "  --debug    show a traceback on errors (or set SEKRET_DEBUG=1)",
+        "  --version  show the version",
+        "",
+        "Run 'sekret COMMAND --help' for a command's options and examples.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _split_debug(argv: Sequence[str]) -> tuple[list[str], bool]:
+    """Take ``--debug`` out of argv wherever it is (before a ``--``)."""
+    out: list[str] = []
+    debug = False
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            out.extend(argv[i:])
+            break
+        if arg == "--debug":
+            debug = True
+        else:
+            out.append(arg)
+    return out, debug
+
+
+def _dispatch(argv: list[str], env: Environment) -> int:
+    if not argv:
+        env.stderr.write(_usage().encode())
+        return UsageError.exit_code
+    name, rest = argv[0], argv[1:]
+    if name in ("-h", "--help", "help"):
+        env.stdout.write(_usage().encode())
+        return 0
+    if name in ("--version", "-version", "version"):
+        from sekret import __version__
+
+        env.stdout.write(f"sekret {__version__}\n".encode())
+        return 0
+    if name not in COMMANDS:
+        raise UsageError(
+            f"unknown command {name!r}", hint="run 'sekret --help' to see the commands"
+        )
+    module_name, func_name, _ = COMMANDS[name]
+    command: Command = getattr(importlib.import_module(module_name), func_name)
+    return command(rest, env)
+
+
+def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
+    """Run one ``sekret`` command and return its exit status (never raises, never exits).
+
+    ``argv`` defaults to ``sys.argv[1:]`` and ``env`` to the real process, so this is
+    also the console-script entry point (its wrapper passes the result to ``sys.exit``).
+    """
+    if env is None:
+        env = Environment.system()
+    args, debug = _split_debug(sys.argv[1:] if argv is None else argv)
+    debug = debug or env.environ.get("SEKRET_DEBUG", "") not in ("", "0")
+    try:
+        return _dispatch(args, env)
+    except SekretError as exc:
+        if debug:
+            env.stderr.write(traceback.format_exc().encode())
+        print_error(env, exc)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return _EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return _EXIT_BROKEN_PIPE
+    except Exception as exc:
+        if debug:
+            env.stderr.write(traceback.format_exc().encode())
+        # Only the type: an exception's text might quote a key or plaintext.
+        say(env, "error", f"internal error: {type(exc).__name__}")
+        say(env, "hint", "this is a bug in sekret; rerun with --debug to see the traceback")
+        return 1
+    finally:
+        for stream in (env.stdout, env.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
