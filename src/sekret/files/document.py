@@ -1,0 +1,243 @@
+"""The document pipeline: plaintext ↔ SOPS file bytes, through a store and the engine.
+
+Pure orchestration (bytes in, bytes out): the store parses and emits, the engine
+encrypts and decrypts values, keysources wraps and recovers the data key. Paths,
+environment and editors live in the other modules of this package.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sekret.errors import SopsError
+from sekret.sops import engine, keysources, treepath
+from sekret.sops import tree as t
+from sekret.sops.metadata import (
+    DEFAULT_UNENCRYPTED_SUFFIX,
+    VERSION,
+    KeyGroup,
+    Metadata,
+    format_lastmodified,
+    from_dict,
+    to_dict,
+)
+from sekret.sops.rules import CryptRules
+from sekret.sops.values import Cipher, ValueDecryptError
+from sekret.stores.base import Store
+
+
+class AlreadyEncryptedError(SopsError):
+    """The input already carries sops metadata (sops exit 203)."""
+
+    exit_code = 203
+
+
+@dataclass
+class EncryptOptions:
+    """Who can read a new file and which values are encrypted."""
+
+    key_groups: list[KeyGroup]
+    shamir_threshold: int = 0
+    crypt_rule: tuple[str, str] | None = None
+    mac_only_encrypted: bool = False
+
+
+@dataclass
+class Opened:
+    """A decrypted SOPS file: plaintext documents plus what re-encryption needs."""
+
+    store: Store
+    docs: list[t.Mapping]
+    encrypted_docs: list[t.Mapping]
+    meta: Metadata
+    data_key: bytes = field(repr=False)
+    stash: engine.Stash = field(repr=False, default_factory=dict)
+    mac_ok: bool = True
+
+
+def _now(now: datetime | None) -> datetime:
+    return now if now is not None else datetime.now(UTC)
+
+
+def seal(
+    docs: list[t.Mapping],
+    store: Store,
+    meta: Metadata,
+    data_key: bytes,
+    *,
+    now: datetime | None = None,
+    stash: engine.Stash | None = None,
+) -> bytes:
+    """Encrypt ``docs`` under ``data_key``, set lastmodified and MAC, emit the file."""
+    cipher = Cipher(data_key)
+    enc_docs, mac = engine.encrypt_documents(
+        docs,
+        cipher,
+        CryptRules(meta.crypt_rule),
+        mac_only_encrypted=meta.mac_only_encrypted,
+        stash=stash,
+    )
+    meta.lastmodified = format_lastmodified(_now(now))
+    meta.mac = cipher.encrypt(mac, meta.lastmodified)
+    return store.emit_encrypted(enc_docs, to_dict(meta))
+
+
+def encrypt(
+    data: bytes,
+    store: Store,
+    options: EncryptOptions,
+    *,
+    now: datetime | None = None,
+    rng: Callable[[int], bytes] = os.urandom,
+) -> bytes:
+    """Encrypt a plaintext file for ``options.key_groups``."""
+    if store.has_metadata(data):
+        raise AlreadyEncryptedError(
+            "the file is already encrypted", hint="decrypt it first, or use edit/set/rotate"
+        )
+    docs = store.load_plain(data)
+    rule = options.crypt_rule
+    if rule is None and store.name != "binary":
+        rule = ("unencrypted_suffix", DEFAULT_UNENCRYPTED_SUFFIX)
+    meta = Metadata(
+        key_groups=copy.deepcopy(options.key_groups),
+        shamir_threshold=options.shamir_threshold,
+        crypt_rule=rule,
+        mac_only_encrypted=options.mac_only_encrypted,
+        version=VERSION,
+    )
+    CryptRules(meta.crypt_rule)  # a bad regex fails before any key is made
+    data_key = keysources.new_data_key(rng=rng)
+    keysources.wrap_data_key(data_key, meta)
+    return seal(docs, store, meta, data_key, now=now)
+
+
+def load_metadata(data: bytes, store: Store) -> tuple[list[t.Mapping], Metadata]:
+    """The encrypted documents and parsed metadata of a SOPS file (no key needed)."""
+    docs, raw = store.load_encrypted(data)
+    return docs, from_dict(raw)
+
+
+def open_(
+    data: bytes,
+    store: Store,
+    identities_for: keysources.IdentitySource,
+    *,
+    ignore_mac: bool = False,
+) -> Opened:
+    """Decrypt a SOPS file; check its MAC unless ``ignore_mac``."""
+    enc_docs, meta = load_metadata(data, store)
+    data_key = keysources.recover_data_key(meta, identities_for)
+    cipher = Cipher(data_key)
+    docs, result = engine.decrypt_documents(
+        enc_docs, cipher, CryptRules(meta.crypt_rule), mac_only_encrypted=meta.mac_only_encrypted
+    )
+    opened = Opened(store, docs, enc_docs, meta, data_key, result.stash)
+    check_mac(cipher, meta, result.mac, ignore=ignore_mac)
+    return opened
+
+
+def check_mac(cipher: Cipher, meta: Metadata, computed: str, *, ignore: bool) -> None:
+    """Compare the stored MAC with the computed one (sops exit 51 on mismatch)."""
+    if ignore:
+        return
+    if not meta.mac:
+        raise engine.MacMismatchError(
+            "the file has no MAC", hint="use --ignore-mac to read it anyway"
+        )
+    try:
+        stored, _ = cipher.decrypt(meta.mac, meta.lastmodified)
+    except ValueDecryptError:
+        raise engine.MacMismatchError(
+            "cannot decrypt the MAC: lastmodified or the MAC was modified",
+            hint="the file was tampered with; use --ignore-mac to read it anyway",
+        ) from None
+    if stored != computed:
+        raise engine.MacMismatchError(
+            "MAC mismatch: the file was modified outside sops/sekret",
+            hint="a value, its order or the metadata was tampered with; "
+            "use --ignore-mac to read it anyway",
+        )
+
+
+def reseal(opened: Opened, docs: list[t.Mapping], *, now: datetime | None = None) -> bytes:
+    """Re-encrypt edited documents with the same data key; unchanged values keep their IV."""
+    meta = opened.meta
+    if meta.crypt_rule is None:
+        meta.crypt_rule = meta.rule()
+    if _older(meta.version, VERSION):
+        meta.version = VERSION
+    return seal(docs, opened.store, meta, opened.data_key, now=now, stash=opened.stash)
+
+
+def _older(version: str, than: str) -> bool:
+    def parts(v: str) -> tuple[int, ...]:
+        out = []
+        for p in v.split("."):
+            digits = "".join(ch for ch in p if ch.isdigit())
+            out.append(int(digits) if digits else 0)
+        return tuple(out)
+
+    return not version or version.startswith("1.") or parts(version) < parts(than)
+
+
+def extract(opened: Opened, path: str, output: Store) -> bytes:
+    """``decrypt --extract PATH``: one value, emitted as sops prints it."""
+    if not opened.docs:
+        raise treepath.KeyNotFoundError("the file has no documents")
+    value = treepath.get(opened.docs[0], treepath.parse(path))
+    return output.emit_value(value)
+
+
+def rotate(
+    opened: Opened,
+    *,
+    add: list[str] | None = None,
+    remove: list[str] | None = None,
+    now: datetime | None = None,
+) -> bytes:
+    """A new data key for every value; ``add``/``remove`` age recipients on the way."""
+    from sekret.sops.metadata import AgeKey
+
+    meta = opened.meta
+    removed = set(remove or [])
+    for group in meta.key_groups:
+        group.age = [k for k in group.age if k.recipient not in removed]
+    for r in add or []:
+        meta.key_groups[0].age.append(AgeKey(r.strip()))
+    others = [o for g in meta.key_groups for o in g.others]
+    if others:
+        raise SopsError(
+            f"cannot rotate: the file also has {others[0].type} keys, which sekret cannot re-wrap",
+            hint="remove them with sops, or rotate with sops",
+        )
+    if meta.crypt_rule is None:
+        meta.crypt_rule = meta.rule()
+    data_key = keysources.new_data_key()
+    keysources.wrap_data_key(data_key, meta)
+    # Same IVs as before (sops keeps them), new key: every ciphertext changes.
+    return seal(opened.docs, opened.store, meta, data_key, now=now, stash=opened.stash)
+
+
+def update_keys(
+    data: bytes,
+    store: Store,
+    identities_for: keysources.IdentitySource,
+    groups: list[KeyGroup],
+    threshold: int,
+) -> tuple[bytes, Metadata, Metadata]:
+    """Re-wrap the existing data key for ``groups``; values, MAC and lastmodified stay."""
+    enc_docs, meta = load_metadata(data, store)
+    old = copy.deepcopy(meta)
+    data_key = keysources.recover_data_key(meta, identities_for)
+    meta.key_groups = copy.deepcopy(groups)
+    if len(groups) > 1:
+        meta.shamir_threshold = min(threshold or meta.shamir_threshold or len(groups), len(groups))
+    else:
+        meta.shamir_threshold = threshold or meta.shamir_threshold
+    keysources.wrap_data_key(data_key, meta)
+    return store.emit_encrypted(enc_docs, to_dict(meta)), old, meta

@@ -1,0 +1,135 @@
+"""Finding age identities for SOPS files, from the same places sops looks (spec §6).
+
+All sources are combined: ``SOPS_AGE_SSH_PRIVATE_KEY_FILE``, ``~/.ssh/id_ed25519`` and
+``~/.ssh/id_rsa``, ``SOPS_AGE_KEY``, ``SOPS_AGE_KEY_FILE``, ``SOPS_AGE_KEY_CMD`` (run
+with ``SOPS_AGE_RECIPIENT`` set, once per recipient tried) and the default
+``$XDG_CONFIG_HOME/sops/age/keys.txt``. A source that fails to parse is reported in
+the diagnostics but does not stop the others.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sekret import age
+from sekret.errors import SekretError
+
+PassphrasePrompt = Callable[[str], "str | None"]
+
+
+@dataclass
+class IdentityFinder:
+    """Loads identities lazily and remembers what each source gave, for error messages."""
+
+    environ: Mapping[str, str]
+    ask_passphrase: PassphrasePrompt | None = None
+    notes: list[str] = field(default_factory=list)
+    _static: list[age.Identity] | None = None
+
+    def _home(self) -> Path:
+        return Path(self.environ.get("HOME") or os.path.expanduser("~"))
+
+    def default_keys_file(self) -> Path:
+        """``$XDG_CONFIG_HOME/sops/age/keys.txt``, else ``~/.config/sops/age/keys.txt``."""
+        xdg = self.environ.get("XDG_CONFIG_HOME")
+        base = Path(xdg) if xdg else self._home() / ".config"
+        return base / "sops" / "age" / "keys.txt"
+
+    def _add_file(self, out: list[age.Identity], path: Path, label: str, ssh: bool) -> None:
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            if label.startswith("SOPS_"):
+                self.notes.append(f"{label}: file {str(path)!r} does not exist")
+            return
+        except OSError as exc:
+            self.notes.append(f"{label}: cannot read {str(path)!r}: {exc.strerror}")
+            return
+        pub = None
+        if ssh:
+            try:
+                pub = Path(str(path) + ".pub").read_text()
+            except OSError:
+                pub = None
+        try:
+            found = age.parse_identity_file(
+                data, name=str(path), ask_passphrase=self.ask_passphrase, public_text=pub
+            )
+        except SekretError as exc:
+            self.notes.append(f"{label}: {exc}")
+            return
+        out.extend(found)
+        self.notes.append(f"{label}: {len(found)} identit{'y' if len(found) == 1 else 'ies'}")
+
+    def static_identities(self) -> list[age.Identity]:
+        """Every identity that does not depend on the recipient (loaded once)."""
+        if self._static is not None:
+            return self._static
+        out: list[age.Identity] = []
+        env = self.environ
+        if env.get("SOPS_AGE_SSH_PRIVATE_KEY_FILE"):
+            self._add_file(
+                out,
+                Path(env["SOPS_AGE_SSH_PRIVATE_KEY_FILE"]),
+                "SOPS_AGE_SSH_PRIVATE_KEY_FILE",
+                True,
+            )
+        for name in ("id_ed25519", "id_rsa"):
+            self._add_file(out, self._home() / ".ssh" / name, f"~/.ssh/{name}", True)
+        if env.get("SOPS_AGE_KEY"):
+            try:
+                found = age.parse_identity_file(env["SOPS_AGE_KEY"].encode(), name="SOPS_AGE_KEY")
+                out.extend(found)
+            except SekretError as exc:
+                self.notes.append(f"SOPS_AGE_KEY: {exc}")
+        if env.get("SOPS_AGE_KEY_FILE"):
+            self._add_file(out, Path(env["SOPS_AGE_KEY_FILE"]), "SOPS_AGE_KEY_FILE", False)
+        self._add_file(out, self.default_keys_file(), str(self.default_keys_file()), False)
+        self._static = out
+        return out
+
+    def _from_command(self, recipient: str) -> list[age.Identity]:
+        cmd = self.environ.get("SOPS_AGE_KEY_CMD")
+        if not cmd:
+            return []
+        child_env = dict(self.environ)
+        child_env["SOPS_AGE_RECIPIENT"] = recipient
+        try:
+            proc = subprocess.run(
+                shlex.split(cmd),
+                env=child_env,
+                capture_output=True,
+                stdin=subprocess.DEVNULL,
+                check=False,
+                timeout=120,
+            )
+        except (OSError, ValueError, subprocess.TimeoutExpired) as exc:
+            self.notes.append(f"SOPS_AGE_KEY_CMD: could not run: {type(exc).__name__}")
+            return []
+        if proc.returncode != 0:
+            self.notes.append(f"SOPS_AGE_KEY_CMD: exited with status {proc.returncode}")
+            return []
+        try:
+            return age.parse_identity_file(proc.stdout, name="SOPS_AGE_KEY_CMD output")
+        except SekretError as exc:
+            self.notes.append(f"SOPS_AGE_KEY_CMD: {exc}")
+            return []
+
+    def __call__(self, recipient: str) -> list[age.Identity]:
+        """The identities to try for one recipient."""
+        return [*self.static_identities(), *self._from_command(recipient)]
+
+    def describe(self) -> str:
+        """What was looked at, for the "no key" hint."""
+        if self.notes:
+            return "; ".join(dict.fromkeys(self.notes))
+        return (
+            "no identities found in SOPS_AGE_SSH_PRIVATE_KEY_FILE, ~/.ssh/id_ed25519, "
+            "~/.ssh/id_rsa, SOPS_AGE_KEY, SOPS_AGE_KEY_FILE, SOPS_AGE_KEY_CMD or "
+            f"{self.default_keys_file()}"
+        )
