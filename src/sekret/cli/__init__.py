@@ -28,20 +28,37 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "age-keygen": ("sekret.cli.keygen", "run_keygen", "make an age key pair (like age-keygen)"),
     "ssh-to-age": ("sekret.cli.keygen", "run_ssh_to_age", "convert SSH keys to age keys"),
 }
+#: sops's subcommands (``sekret encrypt …``), with sops's flags and exit codes.
+SOPS_COMMANDS: dict[str, str] = {
+    "encrypt": "encrypt a file in the SOPS format",
+    "decrypt": "decrypt a SOPS file",
+    "edit": "edit a SOPS file in your editor",
+    "set": "set one value of a SOPS file",
+    "unset": "remove one value of a SOPS file",
+    "updatekeys": "re-wrap the data key for .sops.yaml's current recipients",
+    "rotate": "re-encrypt a SOPS file with a new data key",
+    "exec-env": "run a command with a SOPS file's values in its environment",
+    "exec-file": "run a command with a SOPS file decrypted at {}",
+    "filestatus": "tell whether a file is SOPS-encrypted",
+}
 
 _EXIT_INTERRUPTED = 130
 _EXIT_BROKEN_PIPE = 141
 
 
 def _usage() -> str:
-    width = max(len(name) for name in COMMANDS)
+    width = max(len(name) for name in [*COMMANDS, *SOPS_COMMANDS])
     lines = [
         "usage: sekret [--debug] [--version] COMMAND [ARGS…]",
         "",
         "Secrets in git, compatible with age, SOPS, agenix, sops-nix and git-crypt.",
         "",
         "commands:",
+        *(f"  {name:<{width}}  {summary}" for name, summary in SOPS_COMMANDS.items()),
         *(f"  {name:<{width}}  {summary}" for name, (_, _, summary) in COMMANDS.items()),
+        "",
+        "SOPS's legacy forms work too: 'sekret FILE' edits, 'sekret -d FILE' decrypts,",
+        "'sekret -e FILE' encrypts (so 'alias sops=sekret' keeps scripts working).",
         "",
         "options:",
         "  --debug    show a traceback on errors (or set SEKRET_DEBUG=1)",
@@ -81,10 +98,15 @@ def _dispatch(argv: list[str], env: Environment) -> int:
 
         env.stdout.write(f"sekret {__version__}\n".encode())
         return 0
+    if name in SOPS_COMMANDS:
+        from sekret.cli import sops
+
+        return sops.run_subcommand(name, rest, env)
     if name not in COMMANDS:
-        raise UsageError(
-            f"unknown command {name!r}", hint="run 'sekret --help' to see the commands"
-        )
+        # sops's top-level form: flags and a file (``sekret -d FILE``, ``sekret FILE``).
+        from sekret.cli import sops
+
+        return sops.run_legacy(argv, env)
     module_name, func_name, _ = COMMANDS[name]
     command: Command = getattr(importlib.import_module(module_name), func_name)
     return command(rest, env)

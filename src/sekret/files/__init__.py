@@ -91,33 +91,8 @@ def decrypt_bytes(
     if extract is not None:
         return document.extract(opened, extract, out_store or opened.store)
     if out_store is not None:
-        return out_store.emit_plain([_strip_spans(d) for d in opened.docs])
+        return out_store.emit_plain([tree.strip_spans(d) for d in opened.docs])
     return opened.store.emit_plain(opened.docs)
-
-
-def _strip_spans(node: tree.Mapping) -> tree.Mapping:
-    """A copy without source spans, for a store other than the one that parsed it."""
-    out: list[tuple[str, tree.Node | tree.Leaf] | tree.Comment] = []
-    for item in node.items:
-        if isinstance(item, tree.Comment):
-            out.append(tree.Comment(item.text))
-        else:
-            out.append((item[0], _strip(item[1])))
-    return tree.Mapping(out)
-
-
-def _strip(node: tree.Node | tree.Leaf) -> tree.Node:
-    inner = tree.unwrap(node)
-    if isinstance(inner, tree.Mapping):
-        return _strip_spans(inner)
-    if isinstance(inner, tree.Sequence):
-        return tree.Sequence(
-            [
-                tree.Comment(i.text) if isinstance(i, tree.Comment) else _strip(i)
-                for i in inner.items
-            ]
-        )
-    return inner
 
 
 def decrypt_file(

@@ -93,8 +93,9 @@ def encrypt(
     *,
     now: datetime | None = None,
     rng: Callable[[int], bytes] = os.urandom,
+    output: Store | None = None,
 ) -> bytes:
-    """Encrypt a plaintext file for ``options.key_groups``."""
+    """Encrypt a plaintext file for ``options.key_groups`` (emitted by ``output``)."""
     if store.has_metadata(data):
         raise AlreadyEncryptedError(
             "the file is already encrypted", hint="decrypt it first, or use edit/set/rotate"
@@ -113,6 +114,8 @@ def encrypt(
     CryptRules(meta.crypt_rule)  # a bad regex fails before any key is made
     data_key = keysources.new_data_key(rng=rng)
     keysources.wrap_data_key(data_key, meta)
+    if output is not None and output is not store:
+        return seal([t.strip_spans(d) for d in docs], output, meta, data_key, now=now)
     return seal(docs, store, meta, data_key, now=now)
 
 

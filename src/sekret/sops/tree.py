@@ -92,3 +92,25 @@ def from_python(value: object) -> Node:
     if value is None or isinstance(value, (str, int, float, bool, datetime, bytes)):
         return value
     raise TypeError(f"cannot store a value of type {type(value).__name__}")
+
+
+def strip_spans(node: Mapping) -> Mapping:
+    """A copy without source spans, for a store other than the one that parsed it."""
+    out: list[tuple[str, Node | Leaf] | Comment] = []
+    for item in node.items:
+        if isinstance(item, Comment):
+            out.append(Comment(item.text))
+        else:
+            out.append((item[0], _strip(item[1])))
+    return Mapping(out)
+
+
+def _strip(node: Node | Leaf) -> Node:
+    inner = unwrap(node)
+    if isinstance(inner, Mapping):
+        return strip_spans(inner)
+    if isinstance(inner, Sequence):
+        return Sequence(
+            [Comment(i.text) if isinstance(i, Comment) else _strip(i) for i in inner.items]
+        )
+    return inner
