@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.age.ptyrun import run_in_pty
+from tests.cli.ptyrun import run_in_pty
 from tests.conftest import require_tool
 
 pytestmark = pytest.mark.interop
