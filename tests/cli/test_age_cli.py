@@ -200,12 +200,14 @@ def _peaks(tmp_path: Path, recipient: str, size: int) -> tuple[int, int]:
 
 
 def test_streaming_uses_constant_memory(tmp_path: Path, key: tuple[str, str]) -> None:
-    """Peak memory does not grow with the file: 4 MiB and 40 MiB peak the same."""
-    small = _peaks(tmp_path, key[0], 4 << 20)
-    large = _peaks(tmp_path, key[0], 40 << 20)
+    """Peak memory does not grow with the file: 16 MiB and 48 MiB peak the same."""
+    small = _peaks(tmp_path, key[0], 16 << 20)
+    large = _peaks(tmp_path, key[0], 48 << 20)
+    # The STREAM writer thread keeps a few 1 MiB batches in flight: allow for them,
+    # but a buffering implementation would need more than the whole 48 MiB.
     for a, b in zip(small, large, strict=True):
-        assert b < a + (2 << 20), (small, large)
-        assert b < 32 << 20, (small, large)
+        assert b < a + (8 << 20), (small, large)
+        assert b < 24 << 20, (small, large)
 
 
 def test_keyboard_interrupt_exits_130_and_leaves_nothing(tmp_path: Path) -> None:
