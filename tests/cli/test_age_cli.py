@@ -274,3 +274,11 @@ def test_python_dash_m_entry_point(tmp_path: Path) -> None:
                           capture_output=True, check=False, cwd=tmp_path)
     assert proc.returncode == 1
     assert proc.stderr.startswith(b"sekret: error: unknown recipient type: 'x'\n")
+
+
+def test_write_error_midway_is_one_line(tmp_path: Path, key: tuple[str, str]) -> None:
+    if not os.path.exists("/dev/full"):
+        pytest.skip("needs /dev/full")
+    result = run_cli(["age", "-r", key[0], "-o", "/dev/full"], tmp_path, stdin=b"x" * 300_000)
+    assert_clean_failure(result)
+    assert "no space left on device" in result.err, result.err

@@ -271,12 +271,13 @@ def _decrypt(env: Environment, source: str | None, output: str | None,
 
 
 def _io_error(exc: OSError, source: str | None, output: str | None) -> SekretError:
-    """A read or write failed half-way (the partial output was already removed)."""
+    """A read or write failed half-way (a partial OUTPUT file was already removed)."""
     if isinstance(exc, BrokenPipeError):
         raise exc
-    from sekret.cli._env import file_error
-
-    name = getattr(exc, "filename", None)
-    if name is not None and output is not None and str(name).endswith(output):
-        return file_error("write output file", output, exc)
-    return file_error("read or write", source or output or "standard input", exc)
+    reason = (exc.strerror or type(exc).__name__).lower()
+    src = repr(source) if source not in (None, "-") else "standard input"
+    dst = repr(output) if output not in (None, "-") else "standard output"
+    return SekretError(
+        f"copying from {src} to {dst} failed: {reason}",
+        hint="no partial output file was left behind" if dst != "standard output" else None,
+    )
