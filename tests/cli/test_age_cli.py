@@ -282,3 +282,11 @@ def test_write_error_midway_is_one_line(tmp_path: Path, key: tuple[str, str]) ->
     result = run_cli(["age", "-r", key[0], "-o", "/dev/full"], tmp_path, stdin=b"x" * 300_000)
     assert_clean_failure(result)
     assert "no space left on device" in result.err, result.err
+
+
+def test_output_through_a_symlink_keeps_the_link(tmp_path: Path, key: tuple[str, str]) -> None:
+    (tmp_path / "real.age").write_bytes(b"old")
+    (tmp_path / "link.age").symlink_to("real.age")
+    assert run_cli(["age", "-a", "-r", key[0], "-o", "link.age"], tmp_path, stdin=b"s").status == 0
+    assert (tmp_path / "link.age").is_symlink()
+    assert (tmp_path / "real.age").read_bytes().startswith(b"-----BEGIN AGE ENCRYPTED FILE")

@@ -119,7 +119,8 @@ class Environment:
             yield self.stdout
             self.stdout.flush()
             return
-        full = self.path(name)
+        # Through a symlink, replace its target and keep the link (as writing in place would).
+        full = os.path.realpath(self.path(name))
         try:
             st = os.stat(full)
         except OSError:
