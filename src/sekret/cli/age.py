@@ -144,12 +144,24 @@ def _read_identity_files(args: Any, env: Environment) -> list[Identity]:
             data, name=name, public_text=public,
             ask_passphrase=_passphrase_asker(env, f'Enter passphrase for {kind}"{name}":'),
         ))
-    for plugin in args.plugin:
-        from sekret.age import plugin as plugin_module
+    if args.plugin:
         from sekret.age.keys import parse_identity
 
-        out.append(parse_identity(plugin_module.identity_for_plugin_name(plugin)))
+        plugins = _plugin_module()
+        out.extend(parse_identity(plugins.identity_for_plugin_name(p)) for p in args.plugin)
     return out
+
+
+def _plugin_module() -> Any:
+    """``sekret.age.plugin``, imported only for ``-j`` (it starts programs)."""
+    import importlib
+
+    try:
+        return importlib.import_module("sekret.age.plugin")
+    except ModuleNotFoundError as exc:
+        if exc.name != "sekret.age.plugin":
+            raise
+        raise AgeError("age plugins are not supported by this build of sekret") from None
 
 
 def _sibling_public_key(env: Environment, path: str, data: bytes) -> str | None:
