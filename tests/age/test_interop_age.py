@@ -174,3 +174,22 @@ def test_encrypted_identity_file_made_by_age(keys: Path, tmp_path: Path) -> None
                      cwd=str(tmp_path))
     assert dec.status == 0 and b'Enter passphrase for identity file "key.age":' in dec.output
     assert (tmp_path / "out").read_bytes() == b"behind two passphrases"
+
+
+def test_encrypted_legacy_pem_key_uses_pub_sibling(tmp_path: Path) -> None:
+    """An encrypted PEM key has no public half inside: sekret reads PATH.pub, like age."""
+    ssh_keygen = require_tool("ssh-keygen")
+    subprocess.run([ssh_keygen, "-q", "-t", "rsa", "-b", "2048", "-m", "PEM", "-N", "pem pass",
+                    "-f", str(tmp_path / "pem")], check=True, capture_output=True)
+    assert b"ENCRYPTED" in (tmp_path / "pem").read_bytes()
+    (tmp_path / "in").write_bytes(b"legacy")
+    age(tmp_path, "-R", "pem.pub", "-o", "ct", "in")
+    dec = run_in_pty([*SEKRET, "-d", "-i", "pem", "-o", "out", "ct"], ["pem pass"],
+                     cwd=str(tmp_path))
+    assert dec.status == 0 and dec.prompts == 1, dec.output
+    assert (tmp_path / "out").read_bytes() == b"legacy"
+    (tmp_path / "pem.pub").unlink()
+    proc = subprocess.run([*SEKRET, "-d", "-i", "pem", "ct"], cwd=tmp_path, capture_output=True,
+                          check=False)
+    assert proc.returncode == 1 and proc.stderr.count(b"sekret: error:") == 1
+    assert b"pem.pub" in proc.stderr
