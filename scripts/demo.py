@@ -1,0 +1,102 @@
+"""A walk through sekret's workflow in a throwaway directory, printed as a transcript.
+
+Each step runs the real command (sekret, and the real age next to it to show that the
+files are interchangeable) and stops at the first failure with its exit status.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+SEKRET = [sys.executable, "-m", "sekret"]
+
+
+def run(cmd: list[str], cwd: Path, *, stdin: bytes | None = None, show: str | None = None) -> str:
+    """Run one step, echo it like a shell transcript, and return its stdout."""
+    words = ["sekret", *cmd[3:]] if cmd[:3] == SEKRET else cmd
+    shown = show or " ".join(shlex.quote(c) for c in words)
+    print(f"$ {shown}")
+    proc = subprocess.run(cmd, cwd=cwd, input=stdin, capture_output=True, check=False)
+    out = proc.stdout.decode(errors="replace")
+    err = proc.stderr.decode(errors="replace")
+    for line in (out + err).splitlines():
+        print(f"  {line if len(line) <= 100 else line[:72] + '…'}")
+    if proc.returncode != 0:
+        print(f"demo: step failed with exit status {proc.returncode}", file=sys.stderr)
+        sys.exit(1)
+    return out
+
+
+def main() -> int:
+    """Run the demo; return the exit status."""
+    with tempfile.TemporaryDirectory(prefix="sekret-demo-") as tmp:
+        d = Path(tmp)
+        print(f"# working in a temporary directory ({len(os.listdir(d))} files)\n")
+        print("## 1. a key pair, in age's own format")
+        run([*SEKRET, "age-keygen", "-o", "key.txt"], d)
+        recipient = run([*SEKRET, "age-keygen", "-y", "key.txt"], d).strip()
+
+        print("\n## 2. encrypt a secret to it (armored, so it can live in a git repo)")
+        (d / "token.txt").write_text("ghp_example_token_not_real\n")
+        run([*SEKRET, "age", "-a", "-r", recipient, "-o", "token.txt.age", "token.txt"], d)
+        print("  " + (d / "token.txt.age").read_text().splitlines()[0] + " …")
+
+        print("\n## 3. decrypt it with sekret, and with the real age")
+        run([*SEKRET, "age", "-d", "-i", "key.txt", "token.txt.age"], d)
+        if shutil.which("age"):
+            run(["age", "-d", "-i", "key.txt", "token.txt.age"], d)
+
+        print("\n## 4. the other way round: real age encrypts, sekret decrypts")
+        if shutil.which("age"):
+            run(["age", "-r", recipient, "-o", "from-age.age", "token.txt"], d)
+            run([*SEKRET, "age", "-d", "-i", "key.txt", "from-age.age"], d)
+
+        print("\n## 5. a machine's SSH host key as a recipient (ssh-to-age)")
+        if shutil.which("ssh-keygen"):
+            subprocess.run(
+                ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", "host_key"],
+                cwd=d,
+                check=True,
+                stdin=subprocess.DEVNULL,
+            )
+            host = run([*SEKRET, "ssh-to-age", "-i", "host_key.pub"], d).strip()
+            run([*SEKRET, "age", "-r", host, "-o", "for-host.age", "token.txt"], d)
+            run([*SEKRET, "ssh-to-age", "--private-key", "-i", "host_key", "-o", "host.agekey"], d)
+            run([*SEKRET, "age", "-d", "-i", "host.agekey", "for-host.age"], d)
+
+        print("\n## 6. a post-quantum key (age >= 1.3 format)")
+        run([*SEKRET, "age-keygen", "--pq", "-o", "pq.txt"], d)
+        pq = run([*SEKRET, "age-keygen", "-y", "pq.txt"], d).strip()
+        run(
+            [*SEKRET, "age", "-r", pq, "-o", "pq.age", "token.txt"],
+            d,
+            show="sekret age -r age1pq1… -o pq.age token.txt",
+        )
+        run([*SEKRET, "age", "-d", "-i", "pq.txt", "pq.age"], d)
+
+        print("\n## 7. a wrong key is a clear error, not a traceback")
+        run([*SEKRET, "age-keygen", "-o", "other.txt"], d)
+        proc = subprocess.run(
+            [*SEKRET, "age", "-d", "-i", "other.txt", "token.txt.age"],
+            cwd=d,
+            capture_output=True,
+            check=False,
+        )
+        print("$ sekret age -d -i other.txt token.txt.age")
+        for line in proc.stderr.decode().splitlines():
+            print(f"  {line}")
+        print(f"  (exit status {proc.returncode})")
+        if proc.returncode == 0:
+            return 1
+    print("\ndemo finished: every step ran for real; nothing was left on disk")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
