@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 export PATH="$PWD/.venv/bin:$PATH"
 echo "== ruff"
-ruff check src tests bench
+ruff check src tests bench scripts
 echo "== mypy --strict"
 mypy
 echo "== pytest"

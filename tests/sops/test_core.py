@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from sekret.errors import SopsError
 from sekret.sops import engine, shamir
 from sekret.sops import tree as t
 from sekret.sops.rules import CryptRules, RuleError
@@ -76,7 +77,7 @@ def test_shamir_any_two_of_three() -> None:
     assert [s[-1] for s in shares] == [1, 2, 3]
     for pair in itertools.combinations(shares, 2):
         assert shamir.combine(list(pair)) == secret
-    with pytest.raises(Exception):
+    with pytest.raises(SopsError):
         shamir.split(secret, 1, 2)
 
 

@@ -71,7 +71,7 @@ __all__ = [
 def to_recipients(recipients: Iterable[RecipientLike]) -> list[Recipient]:
     """Turn strings into recipient objects; objects pass through."""
     if isinstance(recipients, (str, bytes)):
-        recipients = [recipients]  # type: ignore[list-item]
+        recipients = [recipients]
     return [parse_recipient(r) if isinstance(r, str) else r for r in recipients]
 
 
