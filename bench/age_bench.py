@@ -364,7 +364,7 @@ def report(args: argparse.Namespace, tools: Tools, rows: list[tuple[Case, dict[s
         f"- {when}; {machine_line()}; tmpfs (/dev/shm); MB = 10^6 B",
         f"- age {tool_version([tools.age, '--version'])}; "
         f"{tool_version(['openssl', 'version'])}; Python {platform.python_version()}",
-        f"- sekret invoked as {tools.how}",
+        f"- sekret {sekret_revision()} invoked as {tools.how}",
         f"- {args.runs} timed runs per tool (after {args.warmup} warm-up), tools interleaved, "
         "order alternating; each output file is new; medians; peak RSS = max over runs"
         + (" (GNU time)" if GNU_TIME else " (wait4: an upper bound, includes the bench's "
@@ -410,6 +410,18 @@ def report(args: argparse.Namespace, tools: Tools, rows: list[tuple[Case, dict[s
         "matched the input's SHA-256.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def sekret_revision() -> str:
+    """The benchmarked commit, with "+changes" when the work tree differs from it."""
+    try:
+        head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--",
+                                "src"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "(unknown commit)"
+    return f"at {head}" + (" +uncommitted changes in src/" if dirty.strip() else "")
 
 
 def goal_lines(rows: list[tuple[Case, dict[str, Row]]]) -> list[str]:
