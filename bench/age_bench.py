@@ -142,6 +142,11 @@ class Row:
         return statistics.median(s.wall for s in self.samples)
 
     @property
+    def best(self) -> float:
+        """Fastest wall time in seconds (the run the machine disturbed least)."""
+        return min(s.wall for s in self.samples)
+
+    @property
     def cpu(self) -> tuple[float, float]:
         """Median user and system CPU seconds."""
         return (statistics.median(s.user for s in self.samples),
@@ -366,14 +371,16 @@ def report(args: argparse.Namespace, tools: Tools, rows: list[tuple[Case, dict[s
         f"{tool_version(['openssl', 'version'])}; Python {platform.python_version()}",
         f"- sekret {sekret_revision()} invoked as {tools.how}",
         f"- {args.runs} timed runs per tool (after {args.warmup} warm-up), tools interleaved, "
-        "order alternating; each output file is new; medians; peak RSS = max over runs"
+        "order alternating; each output file is new; medians (the best-run ratio compares the "
+        "fastest run of each); sekret/openssl = sekret's median MB/s over OpenSSL's; peak RSS = "
+        "max over runs"
         + (" (GNU time)" if GNU_TIME else " (wait4: an upper bound, includes the bench's "
            "own memory before exec)"),
         "",
     ]
     header = ["operation", "size", "age s", "sekret s", "age MB/s", "sekret MB/s",
-              "sekret/age", "sekret/openssl", "age RSS MiB", "sekret RSS MiB",
-              "sekret user+sys s", "others' load"]
+              "sekret/age", "best-run sekret/age", "sekret/openssl", "age RSS MiB",
+              "sekret RSS MiB", "sekret user+sys s", "others' load"]
     body: list[list[str]] = []
     noisy = False
     for case, r in rows:
@@ -383,6 +390,7 @@ def report(args: argparse.Namespace, tools: Tools, rows: list[tuple[Case, dict[s
         body.append([
             case.name, f"{mb // MIB} MiB", f"{a.wall:.2f}", f"{s.wall:.2f}",
             f"{a.mb_s(mb):.0f}", f"{s.mb_s(mb):.0f}", f"{a.wall / s.wall:.2f}x",
+            f"{a.best / s.best:.2f}x",
             f"{s.mb_s(mb) / openssl:.0%}" if openssl else "n/a",
             f"{a.max_rss_mib:.1f}", f"{s.max_rss_mib:.1f}", f"{user:.2f}+{system:.2f}",
             f"{max(a.others_load, s.others_load):.2f} cores",
