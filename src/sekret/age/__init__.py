@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from sekret.age import core
 from sekret.age.format import Header, Stanza
@@ -31,11 +31,30 @@ from sekret.age.keys import (
     parse_recipient,
     parse_recipients_file,
 )
-from sekret.age.pq import HybridIdentity, HybridRecipient
 from sekret.age.recipients import Identity, Recipient
 from sekret.age.scrypt import ScryptIdentity, ScryptRecipient
-from sekret.age.ssh import SSHEd25519Recipient, SSHIdentity, SSHRSARecipient
 from sekret.age.x25519 import X25519Identity, X25519Recipient
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sekret.age.pq import HybridIdentity, HybridRecipient
+    from sekret.age.ssh import SSHEd25519Recipient, SSHIdentity, SSHRSARecipient
+
+#: Loaded on first use (RSA/OpenSSH and ML-KEM code is not needed by most commands).
+_LAZY = {
+    "HybridIdentity": "sekret.age.pq",
+    "HybridRecipient": "sekret.age.pq",
+    "SSHEd25519Recipient": "sekret.age.ssh",
+    "SSHIdentity": "sekret.age.ssh",
+    "SSHRSARecipient": "sekret.age.ssh",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'sekret.age' has no attribute {name!r}")
 
 RecipientLike = Recipient | str
 IdentityLike = Identity | str | bytes

@@ -101,7 +101,7 @@ class ArmorReader(io.RawIOBase):
         return True
 
     def _fill(self) -> bool:
-        more = self._src.read(1 << 16)
+        more = self._src.read(1 << 20)
         if not more:
             return False
         self._buf = self._buf[self._pos :] + more
@@ -148,10 +148,41 @@ class ArmorReader(io.RawIOBase):
         self._buf, self._pos = b"", 0
         self._done = True
 
+    def _decode_fast(self) -> bool:
+        """Decode a run of full 64-column LF lines without padding in one call.
+
+        Such lines need no per-line checks beyond their shape, and base64 without
+        padding is always canonical. Anything else (CRLF, the last lines, padding)
+        goes through the line-by-line path.
+        """
+        if self._short_seen:
+            return False
+        k = min((len(self._buf) - self._pos) // (COLUMNS + 1), _BLOCK_LINES)
+        if k < 2:
+            return False
+        k -= 1  # keep the last line for the careful path: it may precede END
+        end = self._pos + k * (COLUMNS + 1)
+        block = self._buf[self._pos : end]
+        if block[COLUMNS :: COLUMNS + 1] != b"\n" * k or block.count(b"\n") != k or b"=" in block:
+            return False
+        try:
+            decoded = binascii.a2b_base64(block.replace(b"\n", b""), strict_mode=True)
+        except binascii.Error:
+            raise ArmorError("invalid base64 in armor") from None
+        self._pos = end
+        self._out = self._out[self._opos :] + decoded
+        self._opos = 0
+        return True
+
     def _decode_some(self) -> None:
         """Decode a block of lines into ``self._out``."""
         if not self._started:
             self._start()
+        if self._decode_fast():
+            return
+        if len(self._buf) - self._pos < (COLUMNS + 1) * _BLOCK_LINES and self._fill():
+            if self._decode_fast():
+                return
         lines: list[bytes] = []
         for _ in range(_BLOCK_LINES):
             line = self._line()

@@ -10,11 +10,18 @@ import binascii
 import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from sekret.age import pq, ssh, x25519
+from sekret.age import x25519
 from sekret.age.format import Stanza
 from sekret.age.recipients import Identity, Recipient
 from sekret.errors import IncorrectIdentity, KeyFormatError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sekret.age import ssh
+
+# ssh (RSA, OpenSSH key loading) and pq (ML-KEM) are imported where they are used: most
+# commands never need them, and start-up time is part of speed (DESIGN decision 6).
 
 _OPENSSH_BEGIN = b"-----BEGIN OPENSSH PRIVATE KEY-----"
 _OPENSSH_END = b"-----END OPENSSH PRIVATE KEY-----"
@@ -31,6 +38,8 @@ def parse_recipient(s: str) -> Recipient:
     """Parse one recipient string: ``age1…``, ``age1pq1…``, ``age1NAME1…``, ssh key line."""
     s = s.strip()
     if s.startswith("age1pq1"):
+        from sekret.age import pq
+
         return pq.HybridRecipient.parse(s)
     if is_plugin_recipient(s):
         from sekret.age import plugin
@@ -39,6 +48,8 @@ def parse_recipient(s: str) -> Recipient:
     if s.startswith("age1"):
         return x25519.X25519Recipient.parse(s)
     if s.startswith("ssh-"):
+        from sekret.age import ssh
+
         return ssh.parse_public_line(s)
     if s.startswith("AGE-"):
         raise KeyFormatError(
@@ -99,6 +110,8 @@ def parse_recipients_file(text: str, name: str = "recipients file") -> ParsedRec
 def parse_identity(s: str) -> Identity:
     """Parse one identity string: ``AGE-SECRET-KEY-1…``, ``-PQ-1…``, ``AGE-PLUGIN-…``."""
     if s.startswith("AGE-SECRET-KEY-PQ-1"):
+        from sekret.age import pq
+
         return pq.HybridIdentity.parse(s)
     if s.startswith("AGE-SECRET-KEY-1"):
         return x25519.X25519Identity.parse(s)
@@ -175,6 +188,8 @@ def parse_ssh_identity(
 
     ``public_text`` is the ``.pub`` line, needed only for encrypted legacy PEM keys.
     """
+    from sekret.age import ssh
+
     if _OPENSSH_BEGIN in text:
         wire, encrypted = openssh_public_wire(text)
         kind, _ = ssh.parse_public_wire(wire)
