@@ -1,0 +1,31 @@
+"""Test vectors from shared/spec/git-crypt.md §2.7 (real git-crypt 0.7.0 output)."""
+
+from __future__ import annotations
+
+DEFAULT_KEY = bytes.fromhex(
+    "0047495443525950544b4559000000020000000000000001000000040000000000000003"
+    "00000020dc3b28f2625285299d1421219ab48498edb877d89851fe83900a493bf47ab110"
+    "00000005000000401633369b084ec6a1f886c91f804eb817a9f1e5694dd45a703b82a4da"
+    "f545e8ac45a72a49f25843080fdfc6b5e71fd65464568a29f69ea933f742974ba6bf33f0"
+    "00000000"
+)
+TEAM_A_KEY = bytes.fromhex(
+    "0047495443525950544b45590000000200000001000000067465616d5f61000000000000"
+    "000100000004000000000000000300000020fcce9e31506a8815108ba4501675c5e6b835"
+    "d9c2559ae98371581ff36d9cad2c0000000500000040458210cf02832e50aa2f69283b6a"
+    "487c37885e0be730134842eb8213575968f5363c3cc72d586ec628e89b71e6c86d14b574"
+    "cfd6e404aa3eba99b710ac3a0c5900000000"
+)
+MAGIC_HEX = "00474954435259505400"
+#: (key, plaintext, blob) — the blobs git-crypt clean produced.
+BLOBS = [
+    (DEFAULT_KEY, b"", MAGIC_HEX + "775a462d62afc9aaf337ac3f"),
+    (DEFAULT_KEY, b"x", MAGIC_HEX + "4a6cbd634f9d3360f1b51ad7" + "51"),
+    (DEFAULT_KEY, b"hello world\n", MAGIC_HEX + "ab6d621e52e2dda9c7d5dc3f"
+     + "b4d3de048f7acb648b6a7611"),
+    (DEFAULT_KEY, b"The quick brown fox jumps over the lazy dog",
+     MAGIC_HEX + "3ec73b23ecfea1018709fe95"
+     + "d0edc00871ca3506c577723f8435c429fb6a3e5a0de77bb453222d95023ae799fa0ce62d638fbad3d71124"),
+    (TEAM_A_KEY, b"team a secret\n", MAGIC_HEX + "62199521bcc12c70cc014084"
+     + "a0d440aed5b5bf25675e3b59261a"),
+]
