@@ -12,10 +12,9 @@ import errno
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import BinaryIO, cast
+from typing import BinaryIO
 
 from sekret.errors import SekretError
 
@@ -132,24 +131,16 @@ class Environment:
             with self._open_plain(name, full) as f:
                 yield f
             return
-        directory, base = os.path.split(full)
-        try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp", dir=directory or ".")
-        except OSError as exc:
-            raise file_error("create output file", name, exc) from None
-        try:
-            if mode != 0o600:
-                os.fchmod(fd, mode & ~_umask())
-            with os.fdopen(fd, "wb") as f:
-                yield cast(BinaryIO, f)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, full)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        _fsync_dir(directory or ".")
+        from sekret.files.atomic import atomic_output
+
+        with contextlib.ExitStack() as stack:
+            try:
+                f = stack.enter_context(
+                    atomic_output(full, mode=mode if mode == 0o600 else mode & ~_umask())
+                )
+            except OSError as exc:
+                raise file_error("create output file", name, exc) from None
+            yield f
 
     @contextlib.contextmanager
     def _open_plain(self, name: str, full: str) -> Iterator[BinaryIO]:
@@ -190,15 +181,6 @@ def _umask() -> int:
     current = os.umask(0o077)
     os.umask(current)
     return current
-
-
-def _fsync_dir(directory: str) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def read_secret_from_tty(prompt: str) -> str | None:

@@ -15,12 +15,12 @@ from sekret import files
 from sekret.cli import _ui
 from sekret.cli._env import Environment
 from sekret.cli.sops import ConflictError
-from sekret.errors import SekretError, SopsError, UsageError
+from sekret.errors import SekretError, SopsError
 from sekret.files import document
 from sekret.files.keys import IdentityFinder
 from sekret.sops import tree as t
 from sekret.sops import treepath
-from sekret.sops.metadata import MetadataNotFoundError
+from sekret.sops.metadata import CRYPT_RULES, MetadataNotFoundError
 from sekret.stores.base import format_for_path, get_store
 
 
@@ -34,23 +34,6 @@ class SetFormatError(SopsError):
     """A malformed ``set`` path or value (sops exit 7)."""
 
     exit_code = 7
-
-
-TEMPLATES = {
-    "yaml": b"hello: Welcome to SOPS! Edit this file as you please!\n"
-    b"example_key: example_value\n# Example comment\nexample_array:\n"
-    b"    - example_value1\n    - example_value2\nexample_number: 1234.56789\n"
-    b"example_booleans:\n    - true\n    - false\n",
-    "json": b'{\n\t"hello": "Welcome to SOPS! Edit this file as you please!",\n'
-    b'\t"example_key": "example_value",\n\t"example_array": [\n\t\t"example_value1",\n'
-    b'\t\t"example_value2"\n\t],\n\t"example_number": 1234.56789,\n'
-    b'\t"example_booleans": [\n\t\ttrue,\n\t\tfalse\n\t]\n}\n',
-    "dotenv": b"# This is an example file.\nhello=Welcome to SOPS! Edit this file as you please!\n"
-    b"example_key=example_value\nexample_multiline=foo\\nbar\\nbaz\n",
-    "ini": b"[Welcome!]\nhello = Welcome to SOPS! Edit this file as you please!\n"
-    b"example_key = example_value\n",
-    "binary": b"Welcome to SOPS! Edit this file as you please!",
-}
 
 
 def _finder(env: Environment) -> IdentityFinder:
@@ -107,34 +90,25 @@ def _write(
 
 def dispatch(name: str, args: argparse.Namespace, env: Environment) -> int:
     """Run one sops command from parsed arguments."""
+    from sekret.cli import sops_edit, sops_exec
+
     handler = {
         "encrypt": _encrypt,
         "decrypt": _decrypt,
-        "edit": _edit,
+        "edit": sops_edit.edit,
         "set": _set,
         "unset": _unset,
         "updatekeys": _updatekeys,
         "rotate": _rotate,
-        "exec-env": _exec_env,
-        "exec-file": _exec_file,
+        "exec-env": sops_exec.exec_env,
+        "exec-file": sops_exec.exec_file,
         "filestatus": _filestatus,
     }[name]
     return handler(args, env)
 
 
 def _crypt_rule(args: argparse.Namespace) -> tuple[str, str] | None:
-    rules = [
-        (n, getattr(args, n))
-        for n in (
-            "unencrypted_suffix",
-            "encrypted_suffix",
-            "unencrypted_regex",
-            "encrypted_regex",
-            "unencrypted_comment_regex",
-            "encrypted_comment_regex",
-        )
-        if getattr(args, n, None)
-    ]
+    rules = [(n, getattr(args, n)) for n in CRYPT_RULES if getattr(args, n, None)]
     if len(rules) > 1:
         raise ConflictError("only one of the suffix and regex options may be given")
     return rules[0] if rules else None
@@ -205,94 +179,6 @@ def _open(args: argparse.Namespace, env: Environment, path: str) -> document.Ope
         if type(exc).__name__ == "DataKeyError":
             exc.hint = f"{exc.hint}\nidentities looked for: {finder.describe()}"
         raise
-
-
-def _rescue(
-    env: Environment,
-    path: str,
-    opened: document.Opened | None,
-    opts: document.EncryptOptions | None,
-) -> object:
-    """Keep a rejected edit, encrypted for the same keys, beside the file."""
-    import copy
-    import time
-
-    def rescue(text: bytes) -> str:
-        binary = get_store("binary")
-        target = f"{path}.sekret-rescue-{time.strftime('%Y%m%dT%H%M%S')}"
-        try:
-            if opened is not None:
-                meta = copy.deepcopy(opened.meta)
-                meta.crypt_rule = None
-                blob = document.seal([t.Mapping([("data", text)])], binary, meta, opened.data_key)
-            elif opts is not None:
-                blob = document.encrypt(text, binary, opts)
-            else:
-                return ""
-            files.atomic_write(env.path(target), blob, mode=0o600)
-        except SekretError:
-            return ""
-        return (
-            f"your edit is kept, encrypted for the same keys, in {target!r}; "
-            f"see it with: sekret decrypt --input-type binary --output-type binary {target}"
-        )
-
-    return rescue
-
-
-def _edit(args: argparse.Namespace, env: Environment) -> int:
-    from sekret.files import editor
-
-    path = _file(args)
-    assert path is not None
-    full = env.path(path)
-    fmt_in, _ = _formats(args, path)
-    ask = None
-    if env.stdin_isatty:
-
-        def ask(message: str) -> bool:
-            _ui.say(env, "error", message)
-            _ui.say(env, "hint", "press Enter to return to the editor, or Ctrl-C to give up")
-            return env.stdin.readline() != b""
-
-    if not os.path.exists(full):
-        if "." not in os.path.basename(path) and "/" not in path and not args.input_type:
-            raise UsageError(
-                f"unknown command {path!r}",
-                hint="run 'sekret --help' for the commands; to create a new SOPS file, "
-                "give it an extension (.yaml, .json, .env, .ini)",
-            )
-        opts = _options(args, env, path)
-        text = editor.edit(
-            TEMPLATES[fmt_in],
-            path,
-            env.environ,
-            parse=lambda b: (get_store(fmt_in), b),
-            rescue=_rescue(env, path, None, opts),  # type: ignore[arg-type]
-            ask_retry=ask,
-        )
-        store, raw = text
-        files.atomic_write(full, document.encrypt(raw, store, opts), mode=0o600)
-        return 0
-    opened = _open(args, env, path)
-    plain = opened.store.emit_plain(opened.docs)
-
-    def parse(raw: bytes) -> tuple[document.Opened, list[t.Mapping]]:
-        store = get_store(fmt_in)
-        docs = store.load_plain(raw)
-        opened.store = store
-        return opened, docs
-
-    _, docs = editor.edit(
-        plain,
-        path,
-        env.environ,
-        parse=parse,
-        rescue=_rescue(env, path, opened, None),  # type: ignore[arg-type]
-        ask_retry=ask,
-    )
-    files.atomic_write(full, document.reseal(opened, docs))
-    return 0
 
 
 def _set(args: argparse.Namespace, env: Environment) -> int:
@@ -410,112 +296,6 @@ def _updatekeys(args: argparse.Namespace, env: Environment) -> int:
             failures += 1
             _ui.print_error(env, exc)
     return 1 if failures else 0
-
-
-def _exec_env(args: argparse.Namespace, env: Environment) -> int:
-    if len(args.args) != 2:
-        raise NoFileSpecified("exec-env takes FILE and COMMAND")
-    path, command = args.args
-    opened = _open(args, env, path)
-    values: dict[str, str] = {}
-    for item in opened.docs[0].items if opened.docs else []:
-        if isinstance(item, t.Comment):
-            continue
-        key, node = item
-        value = t.unwrap(node)
-        if isinstance(value, (t.Mapping, t.Sequence)):
-            raise SopsError(
-                f"cannot use complex value in environment; offending key {key!r}",
-                hint="exec-env works on flat files (dotenv, or top-level YAML/JSON scalars)",
-            )
-        if "=" in key:
-            raise SopsError(f"cannot use a key containing '=' in the environment: {key!r}")
-        values[key] = _env_string(value)
-    child = {} if args.pristine else dict(env.environ)
-    child.update(values)
-    if args.same_process:
-        env.stdout.flush()
-        os.execve("/bin/sh", ["/bin/sh", "-c", command], child)
-    return _run_child(env, ["/bin/sh", "-c", command], child)
-
-
-def _run_child(env: Environment, argv: list[str], child_env: dict[str, str]) -> int:
-    """Run a child with our standard output (a real one is passed straight through)."""
-    import subprocess
-
-    try:
-        fd: int | None = env.stdout.fileno()
-    except (OSError, ValueError, AttributeError):
-        fd = None
-    env.stdout.flush()
-    if fd is not None:
-        return subprocess.run(argv, env=child_env, cwd=env.cwd, check=False, stdout=fd).returncode
-    proc = subprocess.run(argv, env=child_env, cwd=env.cwd, check=False, capture_output=True)
-    env.stdout.write(proc.stdout)
-    env.stderr.write(proc.stderr)
-    return proc.returncode
-
-
-def _env_string(value: object) -> str:
-    from sekret.sops.values import format_time
-
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return json.dumps(value)
-    if hasattr(value, "isoformat"):
-        return format_time(value)  # type: ignore[arg-type]
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "surrogateescape")
-    return str(value)
-
-
-def _exec_file(args: argparse.Namespace, env: Environment) -> int:
-    import threading
-
-    from sekret.files import editor
-
-    if len(args.args) != 2:
-        raise NoFileSpecified("exec-file takes FILE and COMMAND")
-    path, command = args.args
-    _, fmt_out = _formats(args, path)
-    plain = files.decrypt_bytes(
-        _read(env, path),
-        _formats(args, path)[0],
-        output_format=fmt_out,
-        ignore_mac=args.ignore_mac,
-        finder=_finder(env),
-    )
-    with editor.private_dir(env.environ) as d:
-        target = d / (args.filename or ("tmp-file" if not args.no_fifo else "tmp-file-plain"))
-        if args.no_fifo:
-            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as f:
-                f.write(plain)
-        else:
-            os.mkfifo(target, 0o600)
-
-            def feed() -> None:
-                try:
-                    with open(target, "wb") as f:
-                        f.write(plain)
-                except OSError:
-                    pass
-
-            threading.Thread(target=feed, daemon=True).start()
-        status = _run_child(
-            env, ["/bin/sh", "-c", command.replace("{}", str(target))], dict(env.environ)
-        )
-        if not args.no_fifo:
-            # Unblock the writer if the command never opened the FIFO.
-            try:
-                rfd = os.open(target, os.O_RDONLY | os.O_NONBLOCK)
-                os.close(rfd)
-            except OSError:
-                pass
-        return status
 
 
 def _filestatus(args: argparse.Namespace, env: Environment) -> int:

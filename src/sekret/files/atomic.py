@@ -11,11 +11,19 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO, cast
 
 
-def atomic_write(path: str | os.PathLike[str], data: bytes, *, mode: int | None = None) -> None:
-    """Replace ``path`` with ``data`` atomically."""
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike[str], *, mode: int | None = None) -> Iterator[BinaryIO]:
+    """A file to write that replaces ``path`` only if the ``with`` body succeeds.
+
+    The temporary file is created 0600 (then given ``mode``, or the existing file's
+    mode) in the target's directory, synced, and renamed over the target; on any
+    exception it is removed and the target is untouched.
+    """
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
     if mode is None:
@@ -27,7 +35,7 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, *, mode: int | None 
     try:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            yield cast(BinaryIO, f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, target)
@@ -35,9 +43,20 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, *, mode: int | None 
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+    fsync_dir(directory)
+
+
+def fsync_dir(directory: str | os.PathLike[str]) -> None:
+    """Make a rename in ``directory`` durable (best effort)."""
     with contextlib.suppress(OSError):
         dfd = os.open(directory, os.O_RDONLY)
         try:
             os.fsync(dfd)
         finally:
             os.close(dfd)
+
+
+def atomic_write(path: str | os.PathLike[str], data: bytes, *, mode: int | None = None) -> None:
+    """Replace ``path`` with ``data`` atomically."""
+    with atomic_output(path, mode=mode) as f:
+        f.write(data)
