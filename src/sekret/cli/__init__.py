@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "age": ("sekret.cli.age", "run", "encrypt and decrypt files (like age)"),
     "age-keygen": ("sekret.cli.keygen", "run_keygen", "make an age key pair (like age-keygen)"),
     "ssh-to-age": ("sekret.cli.keygen", "run_ssh_to_age", "convert SSH keys to age keys"),
+    "git-crypt": ("sekret.cli.gitcrypt", "run", "transparent encryption in git (like git-crypt)"),
 }
 #: sops's subcommands (``sekret encrypt …``), with sops's flags and exit codes.
 SOPS_COMMANDS: dict[str, str] = {
