@@ -210,8 +210,10 @@ def to_dict(meta: Metadata) -> dict[str, object]:
         out["key_groups"] = [_group_dict(g, in_key_groups=True) for g in meta.key_groups]
         pgp: object = None
     else:
-        flat = _group_dict(meta.key_groups[0], in_key_groups=False)
-        pgp = flat.pop("pgp", None)
+        group = meta.key_groups[0]
+        flat = _group_dict(group, in_key_groups=False)
+        # flat layout: sops writes the pgp list after the mac
+        pgp = [k.fields for k in group.others if k.type == "pgp"] or None
         out.update(flat)
     out["lastmodified"] = meta.lastmodified
     out["mac"] = meta.mac
