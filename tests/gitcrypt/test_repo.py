@@ -162,3 +162,29 @@ def test_status_diff_warning(tmp_path: Path, env: dict[str, str]) -> None:
     fixed = sekret(["status", "-f"], repo, env)
     assert b"a.key: staged encrypted version" in fixed.stdout
     assert sekret(["pre-commit"], repo, env).returncode == 0
+
+
+def test_per_file_plumbing_and_skip_empty(tmp_path: Path, env: dict[str, str]) -> None:
+    repo = tmp_path / "s"
+    repo.mkdir()
+    git(["init", "-q"], repo, env)
+    sekret(["init", "--skip-empty"], repo, env)
+    (repo / ".gitattributes").write_text("s/** filter=git-crypt diff=git-crypt\n")
+    (repo / "s").mkdir()
+    (repo / "s/empty").write_bytes(b"")
+    (repo / "s/a").write_bytes(b"abc")
+    git(["add", "."], repo, env)
+    git(["commit", "-qm", "one"], repo, env)
+    # an empty file stays an empty blob: no "Bin 22 -> 0 bytes" phantom change
+    assert git(["cat-file", "-s", "HEAD:s/empty"], repo, env).stdout == b"0\n"
+    (repo / "s/empty").touch()
+    assert git(["diff", "--exit-code", "--stat"], repo, env).returncode == 0
+    # the per-file entry points git-crypt-style tools use
+    blob = sekret(["clean"], repo, env, input=b"abc").stdout
+    assert blob == git(["cat-file", "-p", "HEAD:s/a"], repo, env).stdout
+    assert sekret(["smudge"], repo, env, input=blob).stdout == b"abc"
+    plain = sekret(["smudge"], repo, env, input=b"tiny")
+    assert plain.stdout == b"tiny" and b"not encrypted" in plain.stderr
+    (tmp_path / "blob").write_bytes(blob)
+    assert sekret(["diff", str(tmp_path / "blob")], repo, env).stdout == b"abc"
+    assert sekret(["diff", str(repo / "s/a")], repo, env).stdout == b"abc"

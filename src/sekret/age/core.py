@@ -30,13 +30,17 @@ def _header_mac(file_key: bytes, header_bytes: bytes) -> bytes:
     return kdf.hmac_sha256(kdf.hkdf_sha256(file_key, b"", b"header"), header_bytes)
 
 
-def check_recipients(recipients: Sequence[Recipient]) -> None:
-    """Refuse an empty list, scrypt mixed with others, and mixed label sets."""
-    if not recipients:
-        raise AgeError("no recipients specified")
-    first = labels_of(recipients[0])
-    for r in recipients[1:]:
-        other = labels_of(r)
+def _labels_from_wrap(recipient: Recipient) -> bool:
+    """Whether a recipient learns its labels only by wrapping (age plugins do)."""
+    return callable(getattr(recipient, "wrap_with_labels", None))
+
+
+def _check_labels(labelled: Sequence[tuple[Recipient, frozenset[str]]]) -> None:
+    """Every recipient of one file must report the same label set (age-plugin.md)."""
+    if not labelled:
+        return
+    first_recipient, first = labelled[0]
+    for r, other in labelled[1:]:
         if other != first:
             if "postquantum" in first ^ other:
                 raise AgeError(
@@ -44,9 +48,27 @@ def check_recipients(recipients: Sequence[Recipient]) -> None:
                     hint="a file with a classic recipient is not post-quantum secure; "
                     "use only age1pq1… recipients, or only classic ones",
                 )
+            if _labels_from_wrap(r) or _labels_from_wrap(first_recipient):
+                raise AgeError(
+                    "incompatible recipients: an age plugin reported labels that differ "
+                    "from the other recipients'",
+                    hint="a passphrase (scrypt) must be the only recipient; some plugins "
+                    "cannot be mixed with other recipient types",
+                )
             raise AgeError(
                 "incompatible recipients: a passphrase (scrypt) must be the only recipient"
             )
+
+
+def check_recipients(recipients: Sequence[Recipient]) -> None:
+    """Refuse an empty list, scrypt mixed with others, and mixed label sets.
+
+    Recipients that learn their labels only by wrapping (``wrap_with_labels``, as age
+    plugins) are left out here; :func:`write_header` checks them after wrapping.
+    """
+    if not recipients:
+        raise AgeError("no recipients specified")
+    _check_labels([(r, labels_of(r)) for r in recipients if not _labels_from_wrap(r)])
 
 
 def write_header(
@@ -56,8 +78,16 @@ def write_header(
     check_recipients(recipients)
     file_key = file_key if file_key is not None else os.urandom(FILE_KEY_SIZE)
     stanzas: list[Stanza] = []
+    labelled: list[tuple[Recipient, frozenset[str]]] = []
     for r in recipients:
-        stanzas.extend(r.wrap(file_key))
+        wrap_with_labels = getattr(r, "wrap_with_labels", None)
+        if callable(wrap_with_labels):
+            wrapped, labels = wrap_with_labels(file_key)
+        else:
+            wrapped, labels = r.wrap(file_key), labels_of(r)
+        stanzas.extend(wrapped)
+        labelled.append((r, frozenset(labels)))
+    _check_labels(labelled)
     partial = Header(tuple(stanzas), bytes(32)).marshal_without_mac()
     header = Header(tuple(stanzas), _header_mac(file_key, partial))
     dst.write(header.marshal())

@@ -200,7 +200,7 @@ def cmd_add_gpg_user(argv: Sequence[str], env: Environment) -> int:
         found.append((*matches[0], trusted))
     blobs = []  # encrypt everything before writing anything
     for fpr, uid, trusted in found:
-        rel = f"keys/{key.display_name}/{key.latest.version}/{fpr}.gpg"
+        rel = f"keys/{key.display_name}/0/{fpr}.gpg"  # sekret unlocks from 0/ only
         try:
             repo.read_state(rel)
             continue
