@@ -149,7 +149,15 @@ def _read_identity_files(args: Any, env: Environment) -> list[Identity]:
 
         plugins = _plugin_module()
         out.extend(parse_identity(plugins.identity_for_plugin_name(p)) for p in args.plugin)
-    return out
+    return _with_plugin_ui(out, env)
+
+
+def _with_plugin_ui(objs: list[Any], env: Environment) -> list[Any]:
+    """Let plugins talk to the user: messages on stderr, questions on the terminal."""
+    for obj in objs:
+        if type(obj).__name__ in ("PluginRecipient", "PluginIdentity"):
+            obj.ui = _ui.TerminalPluginUI(env, f"age-plugin-{obj.name}")
+    return objs
 
 
 def _plugin_module() -> Any:
@@ -196,7 +204,7 @@ def _encrypt_recipients(args: Any, env: Environment) -> list[Recipient]:
         out.extend(parsed.recipients)
     for identity in _read_identity_files(args, env):
         out.extend(_recipients_of(identity))
-    return out
+    return _with_plugin_ui(out, env)
 
 
 def _recipients_of(identity: Any) -> list[Recipient]:
