@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import SHARED, require_tool
 
 from sekret.sops import engine
 from sekret.sops.keysources import new_data_key, recover_data_key, wrap_data_key
@@ -33,6 +32,7 @@ from sekret.sops.rules import CryptRules
 from sekret.sops.tree import Mapping
 from sekret.sops.values import Cipher
 from sekret.stores.base import Store
+from tests.conftest import SHARED, require_tool
 
 NIX_ASSETS = SHARED / "sops-nix-assets"
 DEFAULT_RULE = ("unencrypted_suffix", "_unencrypted")

@@ -8,6 +8,11 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+
+from sekret.sops.metadata import MetadataNotFoundError, OtherKey, from_dict, to_dict
+from sekret.sops.tree import Comment, Mapping, Sequence
+from sekret.stores.base import StoreError, get_store
+from sekret.stores.json import JSONStore
 from tests.stores.conftest import (
     NIX_ASSETS,
     Identity,
@@ -16,11 +21,6 @@ from tests.stores.conftest import (
     sops_encrypt,
     unseal,
 )
-
-from sekret.sops.metadata import MetadataNotFoundError, OtherKey, from_dict, to_dict
-from sekret.sops.tree import Comment, Mapping, Sequence
-from sekret.stores.base import StoreError, get_store
-from sekret.stores.json import JSONStore
 
 
 def load(text: str | bytes) -> Mapping:
