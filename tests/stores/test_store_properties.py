@@ -100,10 +100,12 @@ ini_keys = ini_text.map(lambda s: s.strip()).filter(
 
 def _ini_value_ok(v: str) -> bool:
     # go-ini cannot write these so that they read back the same (nor can sops):
-    # a closing triple quote, a trailing backslash, or quotes around the whole value
+    # a closing triple quote, a trailing backslash, quotes around the whole value, or a
+    # value go-ini must wrap in quotes (surrounding spaces) that holds a quote itself
     core = v.strip()
     quoted = len(core) >= 2 and core[0] == core[-1] and core[0] in "'\""
-    return '"""' not in v and not core.endswith("\\") and not quoted
+    wrapped_quote = core != v and '"' in v
+    return '"""' not in v and not core.endswith("\\") and not quoted and not wrapped_quote
 
 
 ini_values = ini_text.filter(_ini_value_ok)
