@@ -46,7 +46,14 @@ class DataKeyError(SopsError):
     exit_code = 128
 
     def __init__(self, message: str, groups: list[GroupResult], *, hint: str | None) -> None:
-        super().__init__(message, hint=hint)
+        tried = [
+            f"{'group ' + str(g.index + 1) + ': ' if len(groups) > 1 else ''}"
+            f"{_short(a.key)}: {a.reason or 'failed'}"
+            for g in groups
+            for a in g.attempts
+            if not a.ok
+        ]
+        super().__init__(message, hint="\n".join([*(f"tried {t}" for t in tried), hint or ""]))
         self.group_results = groups
 
     def diagnostics(self) -> str:
@@ -61,6 +68,10 @@ class DataKeyError(SopsError):
         if self.hint:
             lines.append(self.hint)
         return "\n".join(lines)
+
+
+def _short(key: str) -> str:
+    return key if len(key) <= 70 else key[:60] + "…"
 
 
 def new_data_key(*, rng: Callable[[int], bytes] = os.urandom) -> bytes:

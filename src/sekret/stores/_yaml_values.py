@@ -1,0 +1,194 @@
+"""YAML scalars as sops (go-yaml v3) types them, and how go-yaml writes them back.
+
+Plain scalars follow the YAML 1.2 core schema as go-yaml applies it: ``yes``/``no``/
+``on``/``off`` are strings, ``010`` is octal, ``0x1F``/``0o17``/``0b11`` and ``1_000``
+are integers, timestamps are times. Quoted and block scalars are strings; explicit
+tags are honoured and then dropped.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+import re
+from datetime import UTC, datetime, timedelta, timezone
+
+from sekret.sops.tree import Scalar
+from sekret.sops.values import format_float, format_time
+from sekret.stores._gofmt import _digits, _exp_form
+
+STR = "tag:yaml.org,2002:str"
+_NULL = {"", "~", "null", "Null", "NULL"}
+_TRUE = {"true", "True", "TRUE"}
+_FALSE = {"false", "False", "FALSE"}
+_INT = re.compile(r"[-+]?(?:0b[01_]+|0o[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*)")
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?")
+_INF = re.compile(r"[-+]?\.(?:inf|Inf|INF)")
+_NAN = re.compile(r"\.(?:nan|NaN|NAN)")
+_TIMESTAMP = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})"
+    r"(?:(?:[Tt]|[ \t]+)(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d*))?"
+    r"(?:[ \t]*(Z|z|[-+]\d{1,2}(?::?\d{2})?))?)?"
+)
+
+
+def _int(text: str) -> int:
+    t = text.replace("_", "")
+    sign = -1 if t.startswith("-") else 1
+    t = t.lstrip("+-")
+    if t.startswith(("0b", "0o", "0x")):
+        return sign * int(t, 0)
+    if len(t) > 1 and t.startswith("0"):
+        return sign * int(t, 8)  # go-yaml reads a leading 0 as octal
+    return sign * int(t)
+
+
+def _timestamp(m: re.Match[str]) -> datetime:
+    y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    if m.group(4) is None:
+        return datetime(y, mo, d, tzinfo=UTC)
+    frac = (m.group(7) or "") + "000000"
+    tz: timezone = UTC
+    z = m.group(8)
+    if z and z not in "Zz":
+        sign = -1 if z[0] == "-" else 1
+        hh, _, mm = z[1:].partition(":")
+        if not mm and len(hh) > 2:
+            hh, mm = hh[:2], hh[2:]
+        tz = timezone(sign * timedelta(hours=int(hh), minutes=int(mm or 0)))
+    return datetime(
+        y, mo, d, int(m.group(4)), int(m.group(5)), int(m.group(6)), int(frac[:6]), tzinfo=tz
+    )
+
+
+def resolve_plain(text: str) -> Scalar:
+    """The typed value of a plain (unquoted, untagged) scalar."""
+    if text in _NULL:
+        return None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    if _INT.fullmatch(text):
+        try:
+            return _int(text)
+        except ValueError:
+            return text
+    if _FLOAT.fullmatch(text) and any(c.isdigit() for c in text):
+        return float(text.replace("_", ""))
+    if _INF.fullmatch(text):
+        return -math.inf if text.startswith("-") else math.inf
+    if _NAN.fullmatch(text):
+        return math.nan
+    m = _TIMESTAMP.fullmatch(text)
+    if m:
+        try:
+            return _timestamp(m)
+        except ValueError:
+            return text
+    return text
+
+
+def resolve_tagged(tag: str, text: str) -> Scalar:
+    """The value of a scalar with an explicit tag (custom tags give strings)."""
+    short = tag.rsplit(":", 1)[-1]
+    if short == "str":
+        return text
+    if short == "binary":
+        try:
+            return base64.b64decode("".join(text.split())).decode("utf-8", "surrogateescape")
+        except (binascii.Error, ValueError):
+            return text
+    if short in ("int", "float", "bool", "null", "timestamp"):
+        value = resolve_plain(text)
+        if short == "float" and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        return value
+    return text
+
+
+# --- writing -------------------------------------------------------------------------
+
+_PLAIN_SAFE = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^\n\t\r]*")
+_NEEDS_QUOTE_INSIDE = re.compile(r": |:$| #|[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
+
+
+def _resolves_to_other(text: str) -> bool:
+    """Whether a plain ``text`` would read back as something other than a string
+    (YAML 1.1 words included, as go-yaml quotes them too)."""
+    if text.lower() in {"yes", "no", "on", "off", "y", "n", "true", "false", "null", "~"}:
+        return True
+    return not isinstance(resolve_plain(text), str) or bool(
+        re.fullmatch(r"[-+]?[0-9][0-9_:]*(?:\.[0-9_]*)?", text)
+    )
+
+
+def render_string(s: str) -> str:
+    """A string as a flow scalar: plain when safe, else single or double quoted."""
+    if s == "":
+        return '""'
+    if s.startswith("ENC[AES256_GCM,"):
+        return s
+    if "\n" in s or _NEEDS_QUOTE_INSIDE.search(s) or any(ord(c) < 32 for c in s):
+        return double_quote(s)
+    if _resolves_to_other(s):
+        return double_quote(s)
+    if s != s.strip() or not _PLAIN_SAFE.fullmatch(s) or s in ("-", "---", "..."):
+        if "'" in s:
+            return double_quote(s)
+        return "'" + s + "'"
+    return s
+
+
+def double_quote(s: str) -> str:
+    """A YAML double-quoted scalar (JSON-style escapes)."""
+    out = ['"']
+    for ch in s:
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ord(ch) < 32 or ord(ch) == 0x7F or ch in "\u2028\u2029" or 0xD800 <= ord(ch) < 0xE000:
+            out.append(f"\\u{ord(ch) & 0xFFFF:04x}" if ord(ch) > 0xFF else f"\\x{ord(ch):02x}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def go_yaml_float(f: float) -> str:
+    """go-yaml's float output: Go ``'g'`` shortest, ``.inf``/``.nan``."""
+    if math.isnan(f):
+        return ".nan"
+    if math.isinf(f):
+        return ".inf" if f > 0 else "-.inf"
+    if f == 0:
+        return "-0" if math.copysign(1.0, f) < 0 else "0"
+    exp = _digits(f)[1] - 1
+    if exp < -4 or exp >= 6:  # Go's shortest 'g' switches to the exponent form here
+        return _exp_form(f, upper=False)
+    return format_float(f)
+
+
+def render_scalar(value: Scalar) -> str:
+    """Any leaf value as a flow scalar."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return go_yaml_float(value)
+    if isinstance(value, datetime):
+        return format_time(value)
+    if isinstance(value, bytes):
+        return render_string(value.decode("utf-8", "surrogateescape"))
+    return render_string(value)
