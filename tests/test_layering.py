@@ -33,6 +33,7 @@ ALLOWED: dict[str, set[str]] = {
 IO_ALLOWED = {
     "files.py",  # path-level API: atomic writes, editor loop (now the files/ package)
     "install/apply.py",  # writes system paths
+    "install/host.py",  # the installer's reads: key files, sources, old generation, NSS users
     "gitcrypt/repo.py",  # runs git
     "age/_plugin_process.py",  # starts age-plugin-NAME programs (the plugin protocol needs a child)
     "__main__.py",

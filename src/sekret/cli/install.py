@@ -1,0 +1,115 @@
+"""``sekret install MANIFEST.json``: a drop-in for sops-nix's ``sops-install-secrets``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sekret.cli import _ui
+from sekret.cli._env import Environment
+from sekret.errors import UsageError
+
+USAGE = """
+  sekret install [--check-mode=off|manifest|sopsfile] [--ignore-passwd] [--no-mount]
+                 [--activation-dir DIR] [--generate-key] [--dry-run] MANIFEST.json
+  sekret install --print-credentials UNIT MANIFEST.json"""
+
+DESCRIPTION = """\
+Install the secrets a sops-nix manifest describes, as sops-install-secrets does: check
+the manifest, mount ramfs (tmpfs with useTmpfs) on secretsMountPoint when running as
+root, import the age keys (ageKeyFile, ageSshKeyPaths through ssh-to-age, agenix
+identityPaths), decrypt every secret, write generation N with each file's final owner
+and mode, render the templates, queue restarts/reloads for what changed, switch
+symlinkPath to the new generation in one rename, make the `path` links and prune old
+generations (keepGenerations). Nothing visible changes when a secret cannot be
+decrypted. A secret may name an age file (ageFile) instead of sopsFile: agenix's
+secrets, installed the same way (symlinkPath /run/agenix, secretsMountPoint
+/run/agenix.d).
+
+Environment: NIXOS_ACTION=dry-activate reports what would change and writes nothing;
+SOPS_RESTART_UNITS_VIA_SYSTEMCTL=1 asks systemctl to restart/reload units instead of
+appending to DIR/activation-restart-list and DIR/activation-reload-list;
+XDG_RUNTIME_DIR replaces %r in user mode.
+
+Deliberate differences from sops-install-secrets:
+  - modes are exact: files and directories get their mode with chmod, not reduced by
+    the umask; files are created with mode 0, given owner and mode, then content
+  - nested JSON keys work (a/b looks into {"a": {"b": ...}})
+  - an unknown format is an error, not read as yaml
+  - no manifest argument is a usage error (exit 2), not exit 0
+  - owner, group and mode changes count as changes (units restart; sops-nix #220)
+  - each encrypted file is decrypted once, however many secrets it feeds
+  - a dry run writes no generation directory; keys stay in memory (no age-keys.txt)
+  - pgp keys (sshKeyPaths, gnupgHome) are not supported"""
+
+EPILOG = """\
+examples:
+  $ sekret install /nix/store/…-manifest.json
+  $ sekret install --check-mode=sopsfile manifest.json
+  $ NIXOS_ACTION=dry-activate sekret install manifest.json
+  $ sekret install --print-credentials nginx.service manifest.json
+  LoadCredential=nginx_key:/run/secrets/nginx/key
+"""
+
+
+def _parser() -> _ui.Parser:
+    p = _ui.Parser("sekret install", USAGE, DESCRIPTION, EPILOG)
+    p.add_argument("manifest", nargs="?", help="the manifest JSON file")
+    p.add_argument("--check-mode", default="off", choices=["off", "manifest", "sopsfile"],
+                   help="only check the manifest (and with sopsfile the encrypted files)")
+    p.add_argument("--ignore-passwd", action="store_true",
+                   help="no user or group lookups: everything root-owned")
+    p.add_argument("--no-mount", action="store_true", help="never mount a filesystem")
+    p.add_argument("--activation-dir", default="/run/nixos", metavar="DIR",
+                   help="where the restart/reload lists go (default /run/nixos)")
+    p.add_argument("--generate-key", action="store_true",
+                   help="create ageKeyFile with a new age key when it does not exist")
+    p.add_argument("--dry-run", action="store_true", help="as NIXOS_ACTION=dry-activate")
+    p.add_argument("--print-credentials", metavar="UNIT",
+                   help="print LoadCredential= lines for the secrets UNIT uses")
+    return p
+
+
+def _normalise(argv: Sequence[str]) -> list[str]:
+    """Go's single-dash flags (``-check-mode=x``, ``-ignore-passwd``) work too."""
+    out = []
+    for arg in argv:
+        if arg.startswith(("-check-mode", "-ignore-passwd")):
+            arg = "-" + arg
+        out.append(arg)
+    return out
+
+
+def run(argv: Sequence[str], env: Environment) -> int:
+    """Entry point of ``sekret install``."""
+    from sekret.install import manifest, run
+
+    parser = _parser()
+    args = parser.parse(_normalise(argv))
+    if args.help:
+        return parser.write_help(env)
+    if not args.manifest:
+        raise UsageError("no manifest given", hint="run 'sekret install --help' for usage")
+    m = manifest.parse(env.read_file(args.manifest, limit=256 << 20))
+    if args.print_credentials:
+        for line in run.credentials(m, args.print_credentials):
+            env.stdout.write(line.encode() + b"\n")
+        return 0
+    environ = env.environ
+    opts = run.Options(
+        check_mode=args.check_mode,
+        ignore_passwd=args.ignore_passwd,
+        dry=args.dry_run or environ.get("NIXOS_ACTION") == "dry-activate",
+        via_systemctl=environ.get("SOPS_RESTART_UNITS_VIA_SYSTEMCTL", "") not in ("", "0"),
+        mount=not args.no_mount,
+        activation_dir=args.activation_dir,
+        runtime_dir=environ.get("XDG_RUNTIME_DIR") or None,
+        generate_key=args.generate_key,
+    )
+
+    def out(line: str) -> None:
+        env.stdout.write(line.encode() + b"\n")
+        env.stdout.flush()
+
+    run.install(m, opts, warn=lambda line: _ui.warn(env, line), out=out,
+                info=lambda line: _ui.say(env, "info", line))
+    return 0

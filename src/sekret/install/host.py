@@ -1,0 +1,153 @@
+"""Reading the host (never writing it): files, symlinks, the previous generation, NSS users.
+
+The installer's only reads of the outside world go through here, so that
+:mod:`sekret.install.plan` stays pure and :mod:`sekret.install.apply` is the only
+module that writes.
+"""
+
+from __future__ import annotations
+
+import grp
+import os
+import pwd
+import stat
+from collections.abc import Callable
+
+from sekret import age
+from sekret.errors import SekretError
+from sekret.install.errors import ApplyError, ManifestError
+from sekret.install.manifest import Manifest, Owner
+from sekret.install.plan import OldFile
+
+Warn = Callable[[str], None]
+
+
+def read_file(path: str) -> bytes:
+    """The bytes of ``path`` (raises OSError)."""
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def readlink(path: str) -> str | None:
+    """Where the symlink ``path`` points, or None when it is missing or not a symlink."""
+    try:
+        return os.readlink(path)
+    except OSError:
+        return None
+
+
+def exists(path: str) -> bool:
+    """Whether anything (even a dangling symlink) is at ``path``."""
+    return os.path.lexists(path)
+
+
+def list_dir(path: str) -> list[str]:
+    """Entry names of a directory ([] when it is missing)."""
+    try:
+        return os.listdir(path)
+    except OSError:
+        return []
+
+
+def _read_nofollow(path: str) -> tuple[bytes, os.stat_result] | None:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks), st
+    finally:
+        os.close(fd)
+
+
+def snapshot(symlink_path: str) -> dict[str, OldFile]:
+    """Every regular file of the generation ``symlink_path`` names, by relative path."""
+    root = os.path.realpath(symlink_path)
+    out: dict[str, OldFile] = {}
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            full = os.path.join(dirpath, name)
+            found = _read_nofollow(full)
+            if found is not None:
+                data, st = found
+                rel = os.path.relpath(full, root).replace(os.sep, "/")
+                out[rel] = OldFile(data, st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode))
+    return out
+
+
+def lookup_owner(who: Owner) -> tuple[int, int]:
+    """uid and gid: names looked up through NSS (they win), else the numeric ids."""
+    uid, gid = who.uid, who.gid
+    if who.owner is not None:
+        try:
+            uid = pwd.getpwnam(who.owner).pw_uid
+        except KeyError:
+            raise ManifestError("owner", f"failed to lookup user '{who.owner}'") from None
+    if who.group is not None:
+        try:
+            gid = grp.getgrnam(who.group).gr_gid
+        except KeyError:
+            raise ManifestError("group", f"failed to lookup group '{who.group}'") from None
+    return uid, gid
+
+
+def keys_gid() -> int:
+    """The gid of group ``keys``, else ``nogroup``."""
+    for name in ("keys", "nogroup"):
+        try:
+            return grp.getgrnam(name).gr_gid
+        except KeyError:
+            continue
+    raise ApplyError("can't find group 'keys' nor 'nogroup'",
+                     hint="create a 'keys' group, or run with --ignore-passwd")
+
+
+def load_identities(m: Manifest, warn: Warn, note: Warn) -> list[age.Identity]:
+    """All identities combined: ageKeyFile (fatal if unreadable), ageSshKeyPaths
+    through ssh-to-age (non-fatal), agenix identityPaths (skipped when missing or empty)."""
+    from sekret.age import sshconv
+    from sekret.age.x25519 import X25519Identity
+
+    ids: list[age.Identity] = []
+    for path in m.age_ssh_key_paths:
+        try:
+            data = read_file(path)
+        except OSError as exc:
+            warn(f"cannot read ssh key '{path}': {exc.strerror}")
+            continue
+        try:
+            ident = X25519Identity.parse(sshconv.private_to_identity(data))
+        except SekretError as exc:
+            warn(f"cannot convert ssh key '{path}': {exc}")
+            continue
+        ids.append(ident)
+        note(f"imported {path} as age key with fingerprint {ident.recipient()}")
+    if m.age_key_file:
+        try:
+            data = read_file(m.age_key_file)
+        except OSError as exc:
+            raise ApplyError(f"cannot read keyfile '{m.age_key_file}': {exc.strerror}") from None
+        try:
+            ids.extend(age.parse_identity_file(data, name=m.age_key_file))
+        except SekretError as exc:
+            raise ApplyError(f"cannot parse keyfile '{m.age_key_file}': {exc}") from None
+    for path in m.identity_paths:
+        try:
+            data = read_file(path)
+        except OSError:
+            warn(f"identity path {path} not present")
+            continue
+        if not data.strip():
+            warn(f"identity path {path} is empty, skipped")
+            continue
+        try:
+            ids.extend(age.parse_identity_file(data, name=path))
+        except SekretError as exc:
+            warn(f"cannot use identity {path}: {exc}")
+    return ids

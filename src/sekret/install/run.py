@@ -1,0 +1,166 @@
+"""One install, in the order of DESIGN.md decision 4.
+
+validate → mount → keys → decrypt every secret (each file once) → write generation N
+with final owner and mode → templates → compare with the previous generation →
+restart/reload requests → atomic symlink switch → ``path`` links → prune. Anything that
+fails before the switch leaves the live secrets untouched.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sekret.install import apply, host
+from sekret.install import plan as planning
+from sekret.install.errors import ApplyError, ManifestError
+from sekret.install.manifest import Manifest, Owner, expand_runtime_dir, validate
+from sekret.install.values import check_sources, decrypt_all
+
+CHECK_MODES = ("off", "manifest", "sopsfile")
+Log = Callable[[str], None]
+
+
+@dataclass
+class Options:
+    """How to run (the command-line flags and environment of sops-install-secrets)."""
+
+    check_mode: str = "off"
+    ignore_passwd: bool = False
+    dry: bool = False
+    via_systemctl: bool = False
+    mount: bool = True
+    activation_dir: str = "/run/nixos"
+    runtime_dir: str | None = None
+    generate_key: bool = False
+
+
+@dataclass
+class Result:
+    """What an install did."""
+
+    generation: int | None = None
+    plan: planning.Plan | None = None
+    changes: planning.Changes | None = None
+    log: list[str] = field(default_factory=list)
+
+
+def prepare(m: Manifest, opts: Options) -> Manifest:
+    """User-mode ``%r`` expansion, then the manifest checks."""
+    if opts.check_mode not in CHECK_MODES:
+        raise ManifestError("", f"invalid value provided for -check-mode flag: {opts.check_mode}")
+    if m.user_mode:
+        if not opts.runtime_dir:
+            if opts.check_mode == "off":
+                raise ManifestError("", "$XDG_RUNTIME_DIR is not set")
+        else:
+            m = expand_runtime_dir(m, opts.runtime_dir)
+    validate(m)
+    return m
+
+
+def _template_texts(m: Manifest) -> dict[str, str]:
+    texts = {}
+    for t in m.templates:
+        if t.content:
+            texts[t.name] = t.content
+            continue
+        try:
+            texts[t.name] = host.read_file(t.file).decode("utf-8", "surrogateescape")
+        except OSError as exc:
+            raise ApplyError(f"cannot render templates: cannot read '{t.file}': "
+                             f"{exc.strerror}") from None
+    return texts
+
+
+class _OwnerIds:
+    """Owners resolved to ids once each (None in user mode, root with no lookups)."""
+
+    def __init__(self, user_mode: bool, no_lookups: bool) -> None:
+        self.user_mode, self.no_lookups = user_mode, no_lookups
+        self.cache: dict[Owner, tuple[int, int]] = {}
+
+    def __call__(self, who: Owner) -> planning.Ids:
+        if self.user_mode:
+            return None
+        if self.no_lookups:
+            return (0, 0)
+        if who not in self.cache:
+            self.cache[who] = host.lookup_owner(who)
+        return self.cache[who]
+
+
+def install(
+    m: Manifest, opts: Options, *, warn: Log, out: Log, info: Log | None = None
+) -> Result:
+    """Install ``m``; ``warn``/``info`` get stderr lines, ``out`` the change log (stdout)."""
+    info = info or warn
+    m = prepare(m, opts)
+    result = Result()
+    if opts.check_mode != "off":
+        if opts.check_mode == "sopsfile":
+            check_sources(m, host.read_file)
+            _template_texts(m)
+        return result
+    no_lookups = opts.ignore_passwd or opts.dry
+    dir_ids: planning.Ids = None
+    if not m.user_mode:
+        dir_ids = (0, 0 if no_lookups else host.keys_gid())
+    owner_ids = _OwnerIds(m.user_mode, no_lookups)
+    for item in m.secrets:
+        owner_ids(item.who)  # every lookup before anything is changed
+    for tpl in m.templates:
+        owner_ids(tpl.who)
+    if not opts.dry:
+        apply.prepare_mount_point(m.mount_point, mount=opts.mount and not m.user_mode,
+                                  use_tmpfs=m.use_tmpfs, ids=dir_ids, warn=warn)
+    note = info if m.logging.key_import else (lambda _line: None)
+    if (opts.generate_key or m.generate_key) and m.age_key_file and not opts.dry:
+        recipient = apply.generate_key(m.age_key_file)
+        if recipient:
+            info(f"generated a new age key in {m.age_key_file}: {recipient}")
+    if m.ssh_key_paths or m.gnupg_home:
+        warn("pgp keys (sshKeyPaths, gnupgHome) are not supported; only age keys are used")
+    identities = host.load_identities(m, warn, note)
+    values = decrypt_all(m, host.read_file, identities)
+    texts = _template_texts(m)
+    had_link = host.exists(m.symlink_path)
+    generation = planning.next_generation(host.readlink(m.symlink_path), m.mount_point)
+    old = host.snapshot(m.symlink_path) if had_link and not m.user_mode else None
+    plan = planning.build(m, values, texts, owner_ids=owner_ids, dir_ids=dir_ids,
+                          generation=generation, old=old)
+    result.plan, result.changes = plan, plan.changes
+    if not opts.dry:
+        apply.write_generation(plan, dir_ids)
+    if plan.changes is not None:
+        if m.logging.secret_changes:
+            for line in planning.change_log(plan.changes, dry=opts.dry):
+                out(line)
+        apply.request_units(plan.changes, dry=opts.dry, via_systemctl=opts.via_systemctl,
+                            activation_dir=opts.activation_dir, warn=info)
+    if opts.dry:
+        return result
+    apply.switch(m.symlink_path, plan.gen_dir)
+    result.generation = generation
+    errors = apply.place_links(plan.links, user_mode=m.user_mode)
+    apply.prune(m.mount_point, planning.to_prune(host.list_dir(m.mount_point), generation,
+                                                 m.keep_generations))
+    if errors:
+        raise ApplyError(f"failed to prepare symlinks to secret store: {errors[0]}",
+                         hint="\n".join(errors[1:]) or None)
+    return result
+
+
+def credentials(m: Manifest, unit: str) -> list[str]:
+    """``LoadCredential=ID:PATH`` lines for the secrets and templates that name ``unit``."""
+    lines = []
+    for s in m.secrets:
+        if unit in s.restart_units or unit in s.reload_units:
+            path = os.path.join(m.symlink_path, s.name) if s.symlink else s.path
+            lines.append(f"LoadCredential={s.name.replace('/', '_')}:{path}")
+    for t in m.templates:
+        if unit in t.restart_units or unit in t.reload_units:
+            path = os.path.join(m.symlink_path, planning.RENDERED, t.name)
+            lines.append(f"LoadCredential={t.name.replace('/', '_')}:{path}")
+    return lines
