@@ -270,7 +270,7 @@ def test_generate_key(kit: Kit) -> None:
     key = kit.root / "gen" / "key.txt"
     first = kit.install(kit.manifest([], ageKeyFile=str(key), generateKey=True))
     assert first.status == 0 and _mode(key) == 0o600
-    recipient = [ln for ln in key.read_text().splitlines() if "public key" in ln][0].split()[-1]
+    recipient = next(ln for ln in key.read_text().splitlines() if "public key" in ln).split()[-1]
     y = kit.sops_file("s.yaml", YAML, "yaml", recipient=recipient)
     m = kit.manifest([kit.secret("test_key", y)], ageKeyFile=str(key), generateKey=True,
                      ageSshKeyPaths=[str(ASSETS / "ssh-ed25519-key")])
