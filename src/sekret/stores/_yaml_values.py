@@ -62,8 +62,15 @@ def _timestamp(m: re.Match[str]) -> datetime:
     )
 
 
+_WORDLIKE = re.compile(r"[A-Za-z_][\w./@-]*")
+_SPECIAL = {"null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE"}
+_YAML11_WORDS = {"yes", "no", "on", "off", "y", "n", "true", "false", "null", "~"}
+
+
 def resolve_plain(text: str) -> Scalar:
     """The typed value of a plain (unquoted, untagged) scalar."""
+    if _WORDLIKE.fullmatch(text) and text not in _SPECIAL and text[:2] not in ("0x", "0o", "0b"):
+        return text  # the common case: an identifier-like word is a string
     if text in _NULL:
         return None
     if text in _TRUE:
@@ -124,13 +131,19 @@ def _resolves_to_other(text: str) -> bool:
     )
 
 
+_SIMPLE = re.compile(r"[A-Za-z_/][\w./@+-]*(?: [\w./@+-]+)*")
+_CONTROL = re.compile(r"[\x00-\x1f]")
+
+
 def render_string(s: str) -> str:
     """A string as a flow scalar: plain when safe, else single or double quoted."""
     if s == "":
         return '""'
     if s.startswith("ENC[AES256_GCM,"):
         return s
-    if "\n" in s or _NEEDS_QUOTE_INSIDE.search(s) or any(ord(c) < 32 for c in s):
+    if _SIMPLE.fullmatch(s) and s.lower() not in _YAML11_WORDS:
+        return s  # fast path: words, paths, hostnames
+    if "\n" in s or _NEEDS_QUOTE_INSIDE.search(s) or _CONTROL.search(s):
         return double_quote(s)
     if _resolves_to_other(s):
         return double_quote(s)

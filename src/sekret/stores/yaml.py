@@ -38,7 +38,6 @@ try:  # libyaml's C parser: the fast path (and the positions we need)
 except AttributeError:  # pragma: no cover - PyYAML without libyaml
     _Loader = yaml.SafeLoader
 
-_RESOLVER = yaml.resolver.Resolver()
 _COMMENT = re.compile(r"(?:(?<=[ \t])|^)#[^\n]*", re.M)
 INDENT = "    "
 
@@ -77,11 +76,8 @@ class _Builder:
             if node.tag != STR and not node.tag.startswith("tag:yaml.org,2002:str"):
                 return resolve_tagged(node.tag, node.value)
             return str(node.value)
-        implicit = _RESOLVER.resolve(  # type: ignore[no-untyped-call]
-            yaml.ScalarNode, node.value, (True, False)
-        )
-        if node.tag != implicit and not (node.tag == STR and node.value == ""):
-            return resolve_tagged(node.tag, node.value)
+        if self.text[node.start_mark.index : node.start_mark.index + 1] == "!":
+            return resolve_tagged(node.tag, node.value)  # an explicit tag: honour it
         return resolve_plain(node.value)
 
     def build(self, node: yaml.Node) -> t.Node | t.Leaf:
@@ -90,6 +86,12 @@ class _Builder:
         self.seen.add(id(node))
         if isinstance(node, yaml.ScalarNode):
             span = (node.start_mark.index, node.end_mark.index)
+            # a "#" inside a scalar (quoted or block) is text, not a comment
+            while self.comments and self.comments[0][0] < span[1]:
+                if self.comments[0][0] >= span[0]:
+                    self.comments.popleft()
+                else:
+                    break
             assert self.doc is not None
             self.doc.spans.add(span)
             return t.Leaf(self.scalar(node), span)
@@ -150,26 +152,12 @@ class _Builder:
         return found
 
 
-def _token_gaps(text: str) -> list[tuple[int, int]]:
-    """Comment spans: ``#…`` in the gaps between the scanner's tokens."""
+def _candidate_comments(text: str) -> list[tuple[int, int]]:
+    """Every ``#…`` at a line start or after a blank; those inside scalars are dropped
+    while the tree is built (their spans are known then)."""
     if "#" not in text:
         return []
-    comments: list[tuple[int, int]] = []
-    prev = 0
-    for tok in yaml.scan(text, Loader=_Loader):
-        start = tok.start_mark.index
-        if start > prev:
-            gap = text[prev:start]
-            if "#" in gap:
-                comments.extend(
-                    (prev + m.start(), prev + m.end())
-                    for m in _COMMENT.finditer(gap)
-                    if m.start() > 0 or prev == 0 or text[prev - 1] in " \t\n"
-                )
-        prev = max(prev, tok.end_mark.index)
-    if prev < len(text) and "#" in text[prev:]:
-        comments.extend((prev + m.start(), prev + m.end()) for m in _COMMENT.finditer(text[prev:]))
-    return comments
+    return [(m.start(), m.end()) for m in _COMMENT.finditer(text)]
 
 
 class YamlStore:
@@ -196,7 +184,7 @@ class YamlStore:
             text = text.replace("\r\n", "\n")
         self._text = text
         try:
-            comments = _token_gaps(text)
+            comments = _candidate_comments(text)
             nodes = list(yaml.compose_all(text, Loader=_Loader))
         except yaml.MarkedYAMLError as exc:
             line = exc.problem_mark.line + 1 if exc.problem_mark else None
