@@ -17,12 +17,20 @@ from pathlib import Path
 SEKRET = [sys.executable, "-m", "sekret"]
 
 
-def run(cmd: list[str], cwd: Path, *, stdin: bytes | None = None, show: str | None = None) -> str:
+def run(
+    cmd: list[str],
+    cwd: Path,
+    *,
+    stdin: bytes | None = None,
+    show: str | None = None,
+    env: dict[str, str] | None = None,
+) -> str:
     """Run one step, echo it like a shell transcript, and return its stdout."""
     words = ["sekret", *cmd[3:]] if cmd[:3] == SEKRET else cmd
     shown = show or " ".join(shlex.quote(c) for c in words)
     print(f"$ {shown}")
-    proc = subprocess.run(cmd, cwd=cwd, input=stdin, capture_output=True, check=False)
+    full_env = {**os.environ, "SOPS_DISABLE_VERSION_CHECK": "1", **(env or {})}
+    proc = subprocess.run(cmd, cwd=cwd, input=stdin, capture_output=True, check=False, env=full_env)
     out = proc.stdout.decode(errors="replace")
     err = proc.stderr.decode(errors="replace")
     for line in (out + err).splitlines():
@@ -80,7 +88,55 @@ def main() -> int:
         )
         run([*SEKRET, "age", "-d", "-i", "pq.txt", "pq.age"], d)
 
-        print("\n## 7. a wrong key is a clear error, not a traceback")
+        print("\n## 7. SOPS files: a .sops.yaml rule, encrypt, edit, decrypt, extract, exec-env")
+        (d / ".sops.yaml").write_text(
+            f"creation_rules:\n  - path_regex: secrets/.*\\.(yaml|env)$\n    age: {recipient}\n"
+        )
+        (d / "secrets").mkdir()
+        (d / "secrets" / "app.yaml").write_text(
+            "# database settings\ndb:\n    user: app\n    password: hunter2 # rotate me\n"
+            "    port: 5432\napi_token: tok-123\n"
+        )
+        env_key = {"SOPS_AGE_KEY_FILE": str(d / "key.txt")}
+        run([*SEKRET, "encrypt", "-i", "secrets/app.yaml"], d)
+        for line in (d / "secrets" / "app.yaml").read_text().splitlines()[:4]:
+            print(f"  {line if len(line) <= 100 else line[:72] + '…'}")
+        print("  …")
+        editor = d / "editor.py"
+        editor.write_text(
+            "import sys, pathlib\np = pathlib.Path(sys.argv[1])\n"
+            "p.write_text(p.read_text().replace('hunter2', 'correct-horse'))\n"
+        )
+        run(
+            [*SEKRET, "edit", "secrets/app.yaml"],
+            d,
+            env={**env_key, "EDITOR": f"{sys.executable} {editor}"},
+            show="EDITOR=<a script that changes the password> sekret edit secrets/app.yaml",
+        )
+        run([*SEKRET, "decrypt", "secrets/app.yaml"], d, env=env_key)
+        run(
+            [*SEKRET, "decrypt", "--extract", '["db"]["password"]', "secrets/app.yaml"],
+            d,
+            env=env_key,
+        )
+        print()
+        if shutil.which("sops") or (Path(sys.executable).parent / "sops").exists():
+            sops = shutil.which("sops") or str(Path(sys.executable).parent / "sops")
+            run(
+                [sops, "decrypt", "secrets/app.yaml"],
+                d,
+                env=env_key,
+                show="sops decrypt secrets/app.yaml   # the real sops reads it too",
+            )
+        (d / "secrets" / "app.env").write_text("DB_PASSWORD=correct-horse\n")
+        run([*SEKRET, "encrypt", "-i", "secrets/app.env"], d)
+        run(
+            [*SEKRET, "exec-env", "secrets/app.env", "echo the service sees $DB_PASSWORD"],
+            d,
+            env=env_key,
+        )
+
+        print("\n## 8. a wrong key is a clear error, not a traceback")
         run([*SEKRET, "age-keygen", "-o", "other.txt"], d)
         proc = subprocess.run(
             [*SEKRET, "age", "-d", "-i", "other.txt", "token.txt.age"],
