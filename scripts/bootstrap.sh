@@ -7,9 +7,12 @@ cd "$(dirname "$0")/.."
 
 log() { printf 'bootstrap: %s\n' "$*" >&2; }
 
-# --- Debian packages: real age / git-crypt (interop peers), gpg, ssh-keygen, git, openssl.
+# --- Debian packages: real age / git-crypt (interop peers), gpg, ssh-keygen, git, openssl,
+# and nix-instantiate (nix-bin) to evaluate agenix's secrets.nix as agenix does; it needs
+# no daemon: evaluating a file with --readonly-mode writes nothing to the store.
 declare -A pkg_for=([age]=age [age-keygen]=age [git-crypt]=git-crypt [gpg]=gnupg
-                    [ssh-keygen]=openssh-client [git]=git [openssl]=openssl)
+                    [ssh-keygen]=openssh-client [git]=git [openssl]=openssl
+                    [nix-instantiate]=nix-bin)
 missing=()
 for cmd in "${!pkg_for[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${pkg_for[$cmd]}")
