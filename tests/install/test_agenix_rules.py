@@ -104,9 +104,9 @@ def test_toml_and_json() -> None:
     data = {"secret1.age": {"publicKeys": ["k1", "k2"]},
             "x/armored.age": {"publicKeys": ["k1"], "armor": True}}
     assert ar.parse_json(json.dumps(data), "secrets.json") == want
-    with pytest.raises(ar.RulesError, match="cannot parse 'secrets.toml'"):
+    with pytest.raises(ar.RulesError, match=r"cannot parse 'secrets\.toml'"):
         ar.parse_toml("[x", "secrets.toml")
-    with pytest.raises(ar.RulesError, match="cannot parse 'secrets.json'"):
+    with pytest.raises(ar.RulesError, match=r"cannot parse 'secrets\.json'"):
         ar.parse_json("{", "secrets.json")
 
 

@@ -24,8 +24,15 @@ NIX_HINT = ("install nix (Debian: nix-bin) so that nix-instantiate evaluates thi
             "file, or write the same rules as secrets.toml or secrets.json")
 
 
+SHAPE_HINT = ('the rules are an attribute set of file names, each with publicKeys = [ … ]; '
+              'and optionally armor = true;')
+
+
 class RulesError(SekretError):
     """The rules file cannot be parsed or does not have the agenix shape."""
+
+    def __init__(self, message: str, *, hint: str | None = SHAPE_HINT) -> None:
+        super().__init__(message, hint=hint)
 
 
 @dataclass(frozen=True)
