@@ -3,13 +3,15 @@ and nothing half-done (no key written, no config changed, working tree unchanged
 
 from __future__ import annotations
 
+import base64
 import struct
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import require_tool
 from tests.gitcrypt.conftest import Origin
-from tests.gitcrypt.helpers import git, sekret, tree_files
+from tests.gitcrypt.helpers import git, run, sekret, tree_files
 from tests.gitcrypt.vectors import DEFAULT_KEY
 
 
@@ -26,32 +28,53 @@ def _untouched(repo: Path, o: Origin, before: dict[str, bytes]) -> None:
     assert tree_files(repo) == before
 
 
-def _fails(args: list[str], repo: Path, o: Origin, *, input: bytes | None = None) -> str:
+def _fails(args: list[str], repo: Path, o: Origin, *, input: bytes | None = None,
+           status: int = 1) -> str:
+    """Run sekret expecting one ``sekret: error:`` line, then only hint lines."""
     proc = sekret(args, repo, o.env, input=input, check=False)
-    assert proc.returncode != 0
+    assert proc.returncode == status, proc.stderr
     err = proc.stderr.decode()
-    assert err.startswith("sekret: error: ") and "Traceback" not in err
-    assert o.key.hex()[40:80] not in err
+    lines = err.splitlines()
+    assert lines[0].startswith("sekret: error: "), err
+    assert all(line.startswith("sekret: hint: ") for line in lines[1:]), err
+    assert "Traceback" not in err
+    assert o.key.hex()[40:80] not in err and o.key[40:60] not in proc.stderr
     return err
 
 
-@pytest.mark.parametrize(("name", "data", "expect"), [
-    ("wrong", DEFAULT_KEY, "does not decrypt the files"),
-    ("truncated", DEFAULT_KEY[:100], "truncated"),
-    ("garbage", b"hello, this is not a key\n", "not a git-crypt key file"),
+#: (case, key file, what sekret says, what git-crypt 0.7 says about the same file)
+BAD_KEYS = [
+    ("wrong", DEFAULT_KEY, "does not decrypt the files", "tampered with"),
+    ("truncated", DEFAULT_KEY[:100], "truncated", "not a valid git-crypt key file"),
+    ("garbage", b"hello, this is not a key\n", "not a git-crypt key file",
+     "not a valid git-crypt key file"),
     ("incompatible", DEFAULT_KEY[:12] + struct.pack(">I", 3) + DEFAULT_KEY[16:],
-     "format version 3"),
+     "format version 3", "incompatible format"),
     ("critical", DEFAULT_KEY[:16] + struct.pack(">II", 7, 0) + DEFAULT_KEY[16:],
-     "unknown critical"),
-])
+     "unknown critical", "incompatible format"),
+]
+
+
+@pytest.mark.parametrize(("name", "data", "expect", "theirs"), BAD_KEYS,
+                         ids=[case[0] for case in BAD_KEYS])
 def test_bad_key_files(gitcrypt_origin: Origin, tmp_path: Path, name: str, data: bytes,
-                       expect: str) -> None:
+                       expect: str, theirs: str) -> None:
     repo = _clone(gitcrypt_origin, tmp_path)
     before = tree_files(repo)
     (tmp_path / name).write_bytes(data)
     err = _fails(["unlock", str(tmp_path / name)], repo, gitcrypt_origin)
+    assert expect in err and "sekret: hint: " in err
+    _untouched(repo, gitcrypt_origin, before)
+    # the same file on standard input, in base64 as a password manager would paste it
+    err = _fails(["unlock", "-"], repo, gitcrypt_origin, input=base64.b64encode(data))
     assert expect in err
     _untouched(repo, gitcrypt_origin, before)
+    # real git-crypt classifies the file the same way (malformed vs incompatible) ...
+    gc = require_tool("git-crypt")
+    proc = run([gc, "unlock", str(tmp_path / name)], repo, gitcrypt_origin.env, check=False)
+    assert proc.returncode == 1 and theirs in proc.stderr.decode()
+    if name == "wrong":  # ... but leaves a wrong key installed, where sekret left nothing
+        assert (repo / ".git/git-crypt/keys/default").exists()
 
 
 def test_tampered_blob_is_named(gitcrypt_origin: Origin, tmp_path: Path) -> None:
@@ -98,5 +121,25 @@ def test_not_a_repository_and_dirty_tree(gitcrypt_origin: Origin, tmp_path: Path
     assert (repo / "secrets/one").read_bytes().startswith(b"\0GITCRYPT\0")
     assert "already locked" in _fails(["lock"], repo, o)
     assert "not unlocked" in _fails(["export-key", "-"], repo, o)
-    assert "mutually exclusive" in _fails(["lock", "-a", "-k", "x"], repo, o)
+    assert "mutually exclusive" in _fails(["lock", "-a", "-k", "x"], repo, o, status=2)
     assert "not a legal key name" in _fails(["init", "-k", "default"], repo, o)
+
+
+def test_init_twice_and_missing_files(gitcrypt_origin: Origin, tmp_path: Path) -> None:
+    o = gitcrypt_origin
+    repo = _clone(o, tmp_path)
+    (tmp_path / "k").write_bytes(o.key)
+    sekret(["unlock", str(tmp_path / "k")], repo, o.env)
+    key_file = repo / ".git/git-crypt/keys/default"
+    config = git(["config", "-l"], repo, o.env).stdout
+    # a second init would make a second key (git-crypt #52/#59): refused, key unchanged
+    assert "already been initialized" in _fails(["init"], repo, o)
+    assert key_file.read_bytes() == o.key
+    assert git(["config", "-l"], repo, o.env).stdout == config
+    sekret(["lock"], repo, o.env)
+    before = tree_files(repo)
+    for args in (["unlock", str(tmp_path / "missing")],
+                 ["unlock", "--identity", str(tmp_path / "missing")]):
+        err = _fails(args, repo, o)
+        assert "missing" in err
+        _untouched(repo, o, before)

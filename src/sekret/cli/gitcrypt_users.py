@@ -44,6 +44,23 @@ STATE_ATTRIBUTES = (
 )
 
 
+ROTATE_HELP = """\
+make a new version of the key and encrypt with it from now on: every encrypted file
+is re-encrypted (staged, not committed), every GPG and age user under
+.git-crypt/keys/NAME/0/ gets the new key file, and the older versions stay in the key
+so history stays readable.
+
+to revoke a collaborator: 'git rm' their files under .git-crypt/keys/NAME/0/ and
+commit, then run rotate-key and commit.
+
+limits:
+  - whoever had the key before can still read every commit made before the rotation
+    (that would need rewriting history)
+  - a rotated key holds several versions behind a critical field: git-crypt 0.7
+    refuses it as incompatible, so after a rotation every collaborator needs sekret
+  - key files exported before the rotation cannot read new commits: export again"""
+
+
 def read_key_files(env: Environment, names: Sequence[str]) -> list[KeyFile]:
     """Parse key files given on the command line (binary or base64; ``-`` is stdin)."""
     from sekret.gitcrypt import keyfile
@@ -57,6 +74,8 @@ def read_key_files(env: Environment, names: Sequence[str]) -> list[KeyFile]:
             keys.append(keyfile.parse_any(data))
         except GitCryptError as exc:
             exc.message = f"{name!r}: {exc.message}"
+            if isinstance(exc, KeyFileMalformed) and exc.hint is None:
+                exc.hint = "the file is damaged or cut short: export the key again"
             raise
     return keys
 
@@ -255,8 +274,7 @@ def cmd_add_age_user(argv: Sequence[str], env: Environment) -> int:
 
 def cmd_rotate_key(argv: Sequence[str], env: Environment) -> int:
     """``rotate-key [-k NAME]``: a new key version; re-encrypt and re-wrap; stage all."""
-    p = _ui.Parser(f"{PROG} rotate-key", f"{PROG} rotate-key [-k NAME]",
-                   __doc__ or "", "")
+    p = _ui.Parser(f"{PROG} rotate-key", f"{PROG} rotate-key [-k NAME]", ROTATE_HELP)
     key_name_option(p)
     args = p.parse(argv)
     if args.help:
