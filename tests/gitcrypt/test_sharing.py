@@ -129,3 +129,94 @@ def test_rotate_key(tmp_path: Path, env: dict[str, str]) -> None:
     (tmp_path / "new.key").write_bytes(keyfile.serialize(key))
     refused = run([gc, "unlock", str(tmp_path / "new.key")], stale, env, check=False)
     assert refused.returncode != 0 and b"incompatible" in refused.stderr.lower()
+
+
+def test_rsa_and_post_quantum_users_beside_a_gpg_user(tmp_path: Path) -> None:
+    gc = require_tool("git-crypt")
+    ssh_keygen = require_tool("ssh-keygen")
+    from sekret.age.pq import HybridIdentity
+
+    owner = make_env(tmp_path / "owner")
+    fpr = _gpg_key(owner, "Bob <bob@example.invalid>")
+    run([ssh_keygen, "-q", "-t", "rsa", "-b", "2048", "-N", "", "-f", str(tmp_path / "rsa")],
+        tmp_path, owner)
+    pq = HybridIdentity.generate()
+    (tmp_path / "pq.txt").write_text(pq.to_string() + "\n")
+    repo = tmp_path / "s"
+    repo.mkdir()
+    git(["init", "-q"], repo, owner)
+    sekret(["init"], repo, owner)
+    sekret(["init", "-k", "team_a"], repo, owner)
+    populate(repo)
+    git(["add", "."], repo, owner)
+    git(["commit", "-qm", "secrets"], repo, owner)
+    sekret(["add-age-user", (tmp_path / "rsa.pub").read_text().strip(), str(pq.recipient())],
+           repo, owner)
+    sekret(["add-age-user", "-k", "team_a", str(pq.recipient())], repo, owner)
+    sekret(["add-gpg-user", "--trusted", fpr], repo, owner)
+    assert sekret(["status", "-u"], repo, owner).stdout.count(b".git-crypt/") == 0
+    # collaborators with no GPG at all: a fresh HOME each, only their own key file
+    for who, unlocked in (("rsa", {"secrets"}), ("pq.txt", {"secrets", "team"})):
+        env = make_env(tmp_path / f"home-{who}")
+        clone = _clone(repo, tmp_path / f"c-{who}", env)
+        sekret(["unlock", "--identity", str(tmp_path / who)], clone, env)
+        got = tree_files(clone)
+        for path, data in FILES.items():
+            if path.split("/")[0] in unlocked:
+                assert got[path] == data, (who, path)
+            elif path != "README":
+                assert got[path].startswith(b"\0GITCRYPT\0"), (who, path)
+    # real git-crypt unlocks the same repository through GPG; the age files do not disturb it
+    clone = _clone(repo, tmp_path / "c-gpg", owner)
+    run([gc, "unlock"], clone, owner)
+    assert (clone / "secrets/sub/token.json").read_bytes() == FILES["secrets/sub/token.json"]
+    assert git(["status", "--porcelain"], clone, owner).stdout == b""
+
+
+def test_rotate_key_revokes_a_removed_user_and_rewraps_gpg(tmp_path: Path) -> None:
+    owner = make_env(tmp_path / "owner")
+    fpr = _gpg_key(owner, "Carol <carol@example.invalid>")
+    keep, drop = X25519Identity.generate(), X25519Identity.generate()
+    for name, ident in (("keep.txt", keep), ("drop.txt", drop)):
+        (tmp_path / name).write_text(ident.to_string() + "\n")
+    repo = tmp_path / "s"
+    repo.mkdir()
+    git(["init", "-q"], repo, owner)
+    sekret(["init"], repo, owner)
+    populate(repo)
+    git(["add", "."], repo, owner)
+    git(["commit", "-qm", "v0"], repo, owner)
+    sekret(["add-age-user", str(keep.recipient())], repo, owner)
+    sekret(["add-age-user", str(drop.recipient())], repo, owner)
+    sekret(["add-gpg-user", "--trusted", fpr], repo, owner)
+    dropped = sorted((repo / ".git-crypt/keys/default/0").glob("age-*"))
+    dropped = [p for p in dropped if str(drop.recipient()) in
+               (p.with_suffix(".recipient")).read_text()]
+    assert len(dropped) == 2  # its .age and .recipient files
+    git(["rm", "-q", *(str(p.relative_to(repo)) for p in dropped)], repo, owner)
+    git(["commit", "-qm", "remove a collaborator"], repo, owner)
+    (repo / "secrets/one").write_bytes(b"after the revocation\n")
+    git(["commit", "-qam", "new secret"], repo, owner)
+    help_text = sekret(["rotate-key", "--help"], repo, owner).stdout
+    assert b"revoke" in help_text and b"limits" in help_text
+    sekret(["rotate-key"], repo, owner)
+    git(["commit", "-qm", "rotate"], repo, owner)
+    # the kept age user and the GPG user (through gpg, re-wrapped) read the new commits
+    for args, env in ((["--identity", str(tmp_path / "keep.txt")], make_env(tmp_path / "h1")),
+                      ([], owner)):
+        clone = _clone(repo, tmp_path / f"c{len(args)}", env)
+        sekret(["unlock", *args], clone, env)
+        assert (clone / "secrets/one").read_bytes() == b"after the revocation\n"
+    # the removed user: nothing for them at HEAD, and the key they could unwrap from the
+    # old commit does not decrypt what was committed after the rotation
+    env = make_env(tmp_path / "h2")
+    clone = _clone(repo, tmp_path / "c-drop", env)
+    err = sekret(["unlock", "--identity", str(tmp_path / "drop.txt")], clone, env, check=False)
+    assert err.returncode == 1 and b"none of the identities" in err.stderr
+    git(["checkout", "-q", "HEAD~3"], clone, env)  # before the removal
+    sekret(["unlock", "--identity", str(tmp_path / "drop.txt")], clone, env)
+    for rev, readable in (("HEAD", True), ("main~1", True), ("main", False)):
+        blob = git(["cat-file", "-p", f"{rev}:secrets/one"], clone, env).stdout
+        out = sekret(["smudge"], clone, env, input=blob, check=False)
+        assert (out.returncode == 0) == readable, rev
+    assert b"tampered" in out.stderr and b"after the revocation" not in out.stdout
