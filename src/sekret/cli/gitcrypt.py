@@ -3,8 +3,9 @@
 Repositories, key files and blobs are interchangeable with git-crypt's. git runs
 sekret's filter once per git command (``filter.<attr>.process``) instead of once per
 file; ``clean``/``smudge``/``diff`` stay configured for tools without ``process``.
-This module holds the dispatcher, init/unlock/lock/export-key and the filter entry
-points; see :mod:`sekret.cli.gitcrypt_users` and :mod:`sekret.cli.gitcrypt_status`.
+This module holds the dispatcher and init/unlock/lock/export-key; the filter entry
+points git runs are in :mod:`sekret.cli.gitcrypt_filter`, key sharing in
+:mod:`sekret.cli.gitcrypt_users`, status and the hook in :mod:`sekret.cli.gitcrypt_status`.
 """
 
 from __future__ import annotations
@@ -275,95 +276,14 @@ def cmd_export_key(argv: Sequence[str], env: Environment) -> int:
     return 0
 
 
-# --------------------------------------------------------------------- filter plumbing
-
-
-def _plumbing_key(argv: Sequence[str], env: Environment) -> tuple[str | None, list[str]]:
-    name, rest = None, []
-    for arg in argv:
-        if arg.startswith("--key-name="):
-            name = arg.split("=", 1)[1]
-        else:
-            rest.append(arg)
-    return checked_name(name), rest
-
-
-def cmd_clean(argv: Sequence[str], env: Environment) -> int:
-    """``clean [--key-name=NAME]``: stdin plaintext → stdout blob (git runs this)."""
-    name, _ = _plumbing_key(argv, env)
-    from sekret.gitcrypt import filters
-
-    key = repo_of(env).load_key(name)
-    env.stdout.write(filters.clean(key, env.stdin.read()))
-    return 0
-
-
-def cmd_smudge(argv: Sequence[str], env: Environment) -> int:
-    """``smudge [--key-name=NAME]``: stdin blob → stdout plaintext, verified first."""
-    name, _ = _plumbing_key(argv, env)
-    from sekret.gitcrypt import filters
-
-    data = env.stdin.read()
-    key = repo_of(env).load_key(name)
-    out = filters.smudge(key, data)
-    if not out.was_encrypted and data:
-        for line in filters.NOT_ENCRYPTED_WARNING:
-            _ui.warn(env, line)
-    env.stdout.write(out.data)
-    return 0
-
-
-def cmd_diff(argv: Sequence[str], env: Environment) -> int:
-    """``diff [--key-name=NAME] FILE``: textconv; reads no key unless FILE is ciphertext."""
-    name, rest = _plumbing_key(argv, env)
-    if len(rest) != 1:
-        raise UsageError("diff takes exactly one file")
-    f = env.open_input(rest[0])
-    try:
-        data = f.read()
-    finally:
-        if f is not env.stdin:
-            f.close()
-    if data.startswith(b"\0GITCRYPT\0"):
-        from sekret.gitcrypt import filters
-
-        data = filters.textconv(repo_of(env).load_key(name), data)
-    env.stdout.write(data)
-    return 0
-
-
-def cmd_filter_process(argv: Sequence[str], env: Environment) -> int:
-    """``filter-process [--key-name=NAME]``: git's long-running filter protocol."""
-    name, _ = _plumbing_key(argv, env)
-    from sekret.gitcrypt import filters, process
-
-    repo = repo_of(env)
-    cache: list[KeyFile] = []
-
-    def handle(command: str, path: str, data: bytes) -> bytes:
-        if not cache:
-            cache.append(repo.load_key(name))
-        if command == "clean":
-            return filters.clean(cache[0], data)
-        out = filters.smudge(cache[0], data)
-        if not out.was_encrypted and data:
-            _ui.warn(env, f"{path}: file not encrypted; run '{PROG} status'")
-        return out.data
-
-    def report(path: str, message: str) -> None:
-        _ui.say(env, "error", f"{path}: {message}")
-
-    process.serve(env.stdin, env.stdout, handle, report)
-    return 0
-
-
 def _commands() -> dict[str, Handler]:
-    from sekret.cli import gitcrypt_status, gitcrypt_users
+    from sekret.cli import gitcrypt_filter, gitcrypt_status, gitcrypt_users
 
     return {
         "init": cmd_init, "unlock": cmd_unlock, "lock": cmd_lock,
-        "export-key": cmd_export_key, "clean": cmd_clean, "smudge": cmd_smudge,
-        "diff": cmd_diff, "filter-process": cmd_filter_process,
+        "export-key": cmd_export_key, "clean": gitcrypt_filter.cmd_clean,
+        "smudge": gitcrypt_filter.cmd_smudge, "diff": gitcrypt_filter.cmd_diff,
+        "filter-process": gitcrypt_filter.cmd_filter_process,
         "status": gitcrypt_status.cmd_status, "pre-commit": gitcrypt_status.cmd_pre_commit,
         "install-hook": gitcrypt_status.cmd_install_hook,
         "add-gpg-user": gitcrypt_users.cmd_add_gpg_user,
