@@ -62,3 +62,41 @@ def test_worktrees(gitcrypt_origin: Origin, tmp_path: Path) -> None:
     assert (wt2 / "secrets/b22").read_bytes().startswith(MAGIC)
     assert not (locked / ".git/git-crypt/keys/default").exists()
     assert b"git-crypt" not in git(["config", "-l"], locked, env).stdout
+
+
+def test_lock_and_unlock_reach_every_worktree(gitcrypt_origin: Origin, tmp_path: Path
+                                              ) -> None:
+    o, env = gitcrypt_origin, gitcrypt_origin.env
+    keys = _keys(o, tmp_path)
+    repo = tmp_path / "main"
+    git(["clone", "-q", str(o.path), str(repo)], tmp_path, env)
+    sekret(["unlock", *keys], repo, env)
+    wt = tmp_path / "wt"
+    git(["worktree", "add", "-q", "-b", "feature", str(wt)], repo, env)
+    assert (wt / "secrets/one").read_bytes() == FILES["secrets/one"]
+    # a dirty linked worktree stops lock before anything changes
+    (wt / "team/x.txt").write_bytes(b"work in progress\n")
+    err = sekret(["lock", "-a"], repo, env, check=False)
+    assert err.returncode == 1
+    assert err.stderr.decode().startswith(f"sekret: error: linked worktree {str(wt)!r}")
+    assert (repo / ".git/git-crypt/keys/default").exists()
+    assert (repo / "secrets/one").read_bytes() == FILES["secrets/one"]
+    git(["checkout", "--", "team/x.txt"], wt, env)
+    # locking from the main worktree leaves no plaintext in the linked one
+    sekret(["lock", "-a"], repo, env)
+    for top in (repo, wt):
+        for path in FILES:
+            if path != "README":
+                assert (top / path).read_bytes().startswith(MAGIC), (top, path)
+        assert git(["status", "--porcelain"], top, env).stdout == b""
+    # unlocking from the linked worktree decrypts the main one too
+    sekret(["unlock", *keys], wt, env)
+    assert tree_files(repo) == tree_files(o.path)
+    assert (wt / "team/x.txt").read_bytes() == FILES["team/x.txt"]
+    # a dirty worktree is left as it is at unlock, with a warning
+    sekret(["lock", "-a"], repo, env)
+    (wt / "README").write_bytes(b"edited\n")
+    out = sekret(["unlock", *keys], repo, env)
+    assert b"sekret: warning: linked worktree" in out.stderr
+    assert (repo / "secrets/one").read_bytes() == FILES["secrets/one"]
+    assert (wt / "secrets/one").read_bytes().startswith(MAGIC)

@@ -101,11 +101,12 @@ def checked_name(name: str | None) -> str | None:
     return name
 
 
-def refuse_dirty(repo: Repo, command: str, extra: str = "") -> None:
+def refuse_dirty(repo: Repo, command: str, extra: str = "", *, linked: bool = False) -> None:
     """Refuse to run on a tree with uncommitted changes to tracked files."""
     if repo.is_dirty():
         raise DirtyTreeError(
-            "working directory not clean",
+            f"linked worktree {repo.top!r} is not clean" if linked
+            else "working directory not clean",
             hint=f"commit your changes or 'git stash' them before running "
                  f"'{PROG} {command}'{extra}")
 
@@ -177,17 +178,31 @@ def verify_keys(repo: Repo, keys: Sequence[KeyFile]) -> None:
                             hint="restore it from a trusted copy, or check its history")
 
 
-def install_keys(repo: Repo, keys: Sequence[KeyFile]) -> int:
-    """Verify, write keys and config, then check out the encrypted files; undo on failure."""
+def install_keys(repo: Repo, keys: Sequence[KeyFile], env: Environment) -> int:
+    """Verify, write keys and config, then check out the encrypted files; undo on failure.
+
+    Linked worktrees share the config and keys: their encrypted files are checked out
+    too, except in a worktree with uncommitted changes (checked before the filters
+    change what git sees there), which is left alone with a warning.
+    """
     verify_keys(repo, keys)
     command = filter_command()
     previous = {k.name: repo.find_key(k.name) is not None for k in keys}
+    others = []
+    for tree in repo.other_worktrees():
+        if tree.is_dirty():
+            _ui.warn(env, f"linked worktree {tree.top!r} is not clean: its files were left "
+                          f"encrypted; run '{PROG} unlock' there once it is clean")
+        else:
+            others.append(tree)
     try:
         for key in keys:
             repo.save_key(key)
             repo.configure(key.name, command)
         paths = [e.path for e in repo.encrypted_entries(k.name for k in keys)]
         repo.checkout(paths)
+        for tree in others:
+            tree.checkout([e.path for e in tree.encrypted_entries(k.name for k in keys)])
     except BaseException:
         for key in keys:
             if not previous[key.name]:
@@ -221,7 +236,7 @@ def cmd_unlock(argv: Sequence[str], env: Environment) -> int:
     names = [k.display_name for k in keys]
     if len(set(names)) != len(names):
         raise UsageError("two key files hold the same key name")
-    count = install_keys(repo, keys)
+    count = install_keys(repo, keys, env)
     _ui.say(env, "info", f"unlocked {', '.join(names)}: {count} file(s) decrypted")
     return 0
 
@@ -240,17 +255,21 @@ def cmd_lock(argv: Sequence[str], env: Environment) -> int:
         raise UsageError("-k and --all options are mutually exclusive")
     name = checked_name(args.key_name)
     repo = repo_of(env)
+    trees = [repo, *repo.other_worktrees()]  # they share the keys: lock them all
     if not args.force:
-        refuse_dirty(repo, "lock", "; or use --force and lose changes to encrypted files")
+        for tree in trees:
+            refuse_dirty(tree, "lock", "; or use --force and lose changes to encrypted files",
+                         linked=tree is not repo)
     names = repo.installed_keys() if args.all else [name]
     if not args.all and repo.find_key(name) is None:
         raise GitCryptError("this repository is already locked" +
                             ("" if name is None else f" with key {name!r}"))
-    paths = [e.path for e in repo.encrypted_entries(names)]
+    plans = [(tree, [e.path for e in tree.encrypted_entries(names)]) for tree in trees]
     for n in names:
         repo.remove_key(n)
         repo.deconfigure(n)
-    repo.checkout(paths)
+    for tree, paths in plans:
+        tree.checkout(paths)
     return 0
 
 

@@ -93,6 +93,23 @@ class Repo:
         """Whether tracked files have uncommitted changes (untracked files do not count)."""
         return bool(self.git(["status", "-uno", "--porcelain"]).strip())
 
+    def other_worktrees(self) -> list[Repo]:
+        """The repository's other working trees that exist (``git worktree add``).
+
+        They share the config and (for sekret) the keys, so lock and unlock must
+        rewrite their encrypted files too.
+        """
+        out = self.git(["worktree", "list", "--porcelain", "-z"])
+        trees = []
+        for record in out.split(b"\0\0"):
+            fields = record.strip(b"\0").split(b"\0")
+            if not fields[0].startswith(b"worktree ") or b"bare" in fields:
+                continue
+            top = os.fsdecode(fields[0][len(b"worktree "):])
+            if os.path.realpath(top) != os.path.realpath(self.top) and os.path.isdir(top):
+                trees.append(Repo.discover(top, self.environ))
+        return trees
+
     def index(self, paths: Sequence[str] = ()) -> list[IndexEntry]:
         """Every staged regular file (stage 0), optionally under ``paths``."""
         out = []
