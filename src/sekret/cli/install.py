@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Sequence
 
 from sekret.cli import _ui
@@ -64,6 +65,8 @@ def _parser() -> _ui.Parser:
     p.add_argument("--generate-key", action="store_true",
                    help="create ageKeyFile with a new age key when it does not exist")
     p.add_argument("--dry-run", action="store_true", help="as NIXOS_ACTION=dry-activate")
+    # For comparison benchmarks (bench/install_bench.py): what sops-install-secrets does.
+    p.add_argument("--decrypt-per-secret", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--print-credentials", metavar="UNIT",
                    help="print LoadCredential= lines for the secrets UNIT uses")
     return p
@@ -104,6 +107,7 @@ def run(argv: Sequence[str], env: Environment) -> int:
         activation_dir=args.activation_dir,
         runtime_dir=environ.get("XDG_RUNTIME_DIR") or None,
         generate_key=args.generate_key,
+        decrypt_per_secret=args.decrypt_per_secret,
     )
 
     def out(line: str) -> None:

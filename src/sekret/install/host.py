@@ -69,6 +69,7 @@ def _read_nofollow(path: str) -> tuple[bytes, os.stat_result] | None:
 def snapshot(symlink_path: str) -> dict[str, OldFile]:
     """Every regular file of the generation ``symlink_path`` names, by relative path."""
     root = os.path.realpath(symlink_path)
+    skip = len(root.rstrip("/")) + 1  # os.walk's dirpaths all start with root
     out: dict[str, OldFile] = {}
     for dirpath, _dirs, files in os.walk(root):
         for name in files:
@@ -76,8 +77,7 @@ def snapshot(symlink_path: str) -> dict[str, OldFile]:
             found = _read_nofollow(full)
             if found is not None:
                 data, st = found
-                rel = os.path.relpath(full, root).replace(os.sep, "/")
-                out[rel] = OldFile(data, st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode))
+                out[full[skip:]] = OldFile(data, st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode))
     return out
 
 
@@ -111,10 +111,10 @@ def keys_gid() -> int:
 def load_identities(m: Manifest, warn: Warn, note: Warn) -> list[age.Identity]:
     """All identities combined: ageKeyFile (fatal if unreadable), ageSshKeyPaths
     through ssh-to-age (non-fatal), agenix identityPaths (skipped when missing or empty)."""
-    from sekret.age import sshconv
-    from sekret.age.x25519 import X25519Identity
-
     ids: list[age.Identity] = []
+    if m.age_ssh_key_paths:  # ssh/RSA code loads only when there are ssh keys to import
+        from sekret.age import sshconv
+        from sekret.age.x25519 import X25519Identity
     for path in m.age_ssh_key_paths:
         try:
             data = read_file(path)

@@ -21,6 +21,9 @@ from dataclasses import dataclass, field, replace
 from sekret.install.errors import ManifestError
 
 FORMATS = ("yaml", "json", "binary", "dotenv", "ini")
+_ABSENT = object()
+#: mode strings already parsed (a manifest repeats a few modes thousands of times)
+_MODES: dict[str, int] = {}
 
 
 @dataclass(frozen=True)
@@ -111,9 +114,11 @@ class _Obj:
         return f"{self.where}.{name}" if self.where else name
 
     def _get(self, name: str, types: tuple[type, ...], default: object, nullable: bool) -> object:
-        if name not in self.raw:
+        value = self.raw.get(name, _ABSENT)
+        if type(value) in types:  # the common case, fast (exact: true is not an int)
+            return value
+        if value is _ABSENT:
             return default
-        value = self.raw[name]
         if value is None and nullable:
             return default
         if isinstance(value, bool) and bool not in types:
@@ -125,26 +130,44 @@ class _Obj:
                                                                         else ""))
         return value
 
+    # Each accessor tries the common case (present with the right type, or absent) with
+    # one dict lookup, and leaves the rest, errors included, to _get.
+
     def text(self, name: str, default: str = "", *, nullable: bool = False) -> str:
+        value = self.raw.get(name, default)
+        if type(value) is str:
+            return value
         value = self._get(name, (str,), default, nullable)
         assert isinstance(value, str)
         return value
 
     def opt_str(self, name: str) -> str | None:
+        value = self.raw.get(name)
+        if value is None or type(value) is str:
+            return value
         value = self._get(name, (str,), None, True)
         return value if isinstance(value, str) else None
 
     def integer(self, name: str, default: int = 0) -> int:
+        value = self.raw.get(name, default)
+        if type(value) is int:
+            return value
         value = self._get(name, (int,), default, False)
         assert isinstance(value, int)
         return value
 
     def flag(self, name: str, default: bool = False) -> bool:
+        value = self.raw.get(name, default)
+        if type(value) is bool:
+            return value
         value = self._get(name, (bool,), default, False)
         assert isinstance(value, bool)
         return value
 
     def texts(self, name: str) -> tuple[str, ...]:
+        value = self.raw.get(name)
+        if value is None or value == []:
+            return ()
         value = self._get(name, (list,), [], True)
         assert isinstance(value, list)
         for i, item in enumerate(value):
@@ -160,11 +183,15 @@ class _Obj:
 
 def parse_mode(text: str, where: str) -> int:
     """An octal mode string (``"0400"``, ``"400"``); symbolic modes are refused."""
+    known = _MODES.get(text)
+    if known is not None:
+        return known
     stripped = text.strip()
     if not stripped or any(c not in "01234567" for c in stripped) or int(stripped, 8) > 0o7777:
         raise ManifestError(where, f"invalid number in mode: {text!r}",
                             hint="write the mode in octal, for example \"0400\"")
-    return int(stripped, 8)
+    _MODES[text] = int(stripped, 8)
+    return _MODES[text]
 
 
 def _owner(o: _Obj) -> Owner:
@@ -178,7 +205,7 @@ def _owner(o: _Obj) -> Owner:
 def _name(o: _Obj) -> str:
     name = o.text("name")
     parts = name.split("/")
-    if not name or name.startswith("/") or any(p in ("", ".", "..") for p in parts):
+    if not name or "" in parts or "." in parts or ".." in parts:  # "" also: a leading "/"
         raise ManifestError(o._path("name"), f"not a relative file name: {name!r}",
                             hint="names are relative paths without '.', '..' or empty parts")
     return name

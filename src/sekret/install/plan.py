@@ -178,7 +178,8 @@ def build(
         if not s.symlink:
             w = new_files[s.name]
             plan.links.append(CopyOut(s.path or target, w.content, w.ids, w.mode))
-        elif s.path and posixpath.normpath(s.path) != posixpath.normpath(target):
+        elif s.path and s.path != target and posixpath.normpath(s.path) != posixpath.normpath(
+                target):
             plan.links.append(Link(s.path, target, new_files[s.name].ids))
     for tpl in m.templates:
         target = posixpath.join(m.symlink_path, RENDERED, tpl.name)

@@ -34,6 +34,8 @@ class Options:
     activation_dir: str = "/run/nixos"
     runtime_dir: str | None = None
     generate_key: bool = False
+    #: decrypt a sops file once per secret, as sops-install-secrets does (benchmarks only)
+    decrypt_per_secret: bool = False
 
 
 @dataclass
@@ -123,7 +125,7 @@ def install(
     if m.ssh_key_paths or m.gnupg_home:
         warn("pgp keys (sshKeyPaths, gnupgHome) are not supported; only age keys are used")
     identities = host.load_identities(m, warn, note)
-    values = decrypt_all(m, host.read_file, identities)
+    values = decrypt_all(m, host.read_file, identities, per_secret=opts.decrypt_per_secret)
     texts = _template_texts(m)
     had_link = host.exists(m.symlink_path)
     generation = planning.next_generation(host.readlink(m.symlink_path), m.mount_point)

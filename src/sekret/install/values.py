@@ -111,14 +111,21 @@ def by_source(m: Manifest) -> dict[str, list[Secret]]:
 
 
 def decrypt_all(
-    m: Manifest, read: Reader, identities: list[age.Identity]
+    m: Manifest, read: Reader, identities: list[age.Identity], *, per_secret: bool = False
 ) -> dict[str, SecretBytes]:
-    """Every secret's value, each source file decrypted once; all or nothing."""
+    """Every secret's value, each source file decrypted once; all or nothing.
+
+    ``per_secret`` reads and decrypts a sops file again for each secret it feeds, as
+    sops-install-secrets does: only for comparison benchmarks, the result is the same.
+    """
     values: dict[str, SecretBytes] = {}
     for path, secrets in by_source(m).items():
         if secrets[0].age_file:
             value = decrypt_age_file(path, read, identities)
             values.update((s.name, value) for s in secrets)
+        elif per_secret:
+            for s in secrets:
+                values.update(decrypt_sops_file(path, s.format, [s], read, identities))
         else:
             values.update(decrypt_sops_file(path, secrets[0].format, secrets, read, identities))
     return values
