@@ -1,0 +1,186 @@
+"""Nodes → the store's tree, with where every scalar and comment is in the text.
+
+Comments are placed where sops puts them: a comment belongs to the mapping (or list)
+of the next entry, a trailing comment to the entry on its line. A loaded document
+remembers the spans it saw, so that emitting can replace scalars in place.
+"""
+
+from __future__ import annotations
+
+import bisect
+import collections
+
+from sekret.sops import tree as t
+from sekret.stores._yaml_nodes import MAPPING, SCALAR, SEQUENCE, STR, Node
+from sekret.stores._yaml_values import resolve_plain, resolve_tagged
+from sekret.stores.base import StoreError
+
+
+class Doc:
+    """One document as loaded: its root and where things are in the text."""
+
+    __slots__ = (
+        "comments",
+        "end",
+        "flow",
+        "flow_spans",
+        "in_place",
+        "root",
+        "sops_span",
+        "spans",
+        "start",
+    )
+
+    def __init__(self, root: t.Mapping, start: int, end: int, flow: bool) -> None:
+        self.root = root
+        self.start = start  # text offset of the root node (or of a comment before it)
+        self.end = end  # text offset just past the root node
+        self.flow = flow  # the root is a flow mapping ({…}): cannot append a block to it
+        self.spans: set[tuple[int, int]] = set()
+        self.comments: set[tuple[int, int]] = set()
+        self.sops_span: tuple[int, int] | None = None  # the "sops:" entry, removed on emit
+        self.flow_spans: set[tuple[int, int]] = set()  # scalars inside [..] or {..}
+        self.in_place = True
+
+
+def scalar_value(node: Node, text: str) -> t.Scalar:
+    """The typed value of a scalar node, as go-yaml types it."""
+    if node.style:
+        tag = node.tag or STR
+        if tag != STR and not tag.startswith("tag:yaml.org,2002:str"):
+            return resolve_tagged(tag, node.value)  # type: ignore[arg-type]
+        return str(node.value)
+    if node.tag is not None and text[node.start : node.start + 1] == "!":
+        return resolve_tagged(node.tag, node.value)  # type: ignore[arg-type]  # explicit
+    return resolve_plain(node.value)  # type: ignore[arg-type]
+
+
+class _Builder:
+    def __init__(self, text: str, comments: list[tuple[int, int]], track_aliases: bool) -> None:
+        self.text = text
+        self.track_aliases = track_aliases
+        self.comments = collections.deque(comments)
+        self.seen: set[int] = set()
+        self.aliased = False
+        self.doc = Doc(t.Mapping(), 0, 0, False)
+        self._line_starts: list[int] | None = None
+
+    def line(self, pos: int) -> int:
+        """1-based line number of a text offset (for messages)."""
+        if self._line_starts is None:
+            starts = [0]
+            pos = self.text.find("\n")
+            while pos >= 0:
+                starts.append(pos + 1)
+                pos = self.text.find("\n", pos + 1)
+            self._line_starts = starts
+        return bisect.bisect_right(self._line_starts, pos)
+
+    def build(self, node: Node) -> t.Node | t.Leaf:
+        if self.track_aliases:
+            if id(node) in self.seen:
+                self.aliased = True
+            self.seen.add(id(node))
+        if node.kind == SCALAR:
+            span = (node.start, node.end)
+            self.drop_inside(span)
+            self.doc.spans.add(span)
+            return t.Leaf(scalar_value(node, self.text), span)
+        if node.flow:
+            kids = (
+                node.children() if node.kind == SEQUENCE else [v for p in node.pairs() for v in p]
+            )
+            for child in kids:
+                if child.kind == SCALAR:
+                    self.doc.flow_spans.add((child.start, child.end))
+        if node.kind == SEQUENCE:
+            items: list[t.Node | t.Leaf | t.Comment] = []
+            for child in node.children():
+                if self.comments and self.comments[0][0] < child.start:
+                    items.extend(self.comments_before(child.start))
+                items.append(self.build(child))
+            return t.Sequence(items)
+        assert node.kind == MAPPING
+        out: list[tuple[str, t.Node | t.Leaf] | t.Comment] = []
+        keys: dict[object, int] = {}
+        text = self.text
+        for knode, vnode in node.pairs():
+            if self.comments and self.comments[0][0] < knode.start:
+                out.extend(self.comments_before(knode.start))
+            self.drop_inside((knode.start, knode.end))
+            key = scalar_value(knode, text) if knode.kind == SCALAR else None
+            hashable = key if not isinstance(key, float) or key == key else repr(key)
+            if hashable in keys:
+                raise StoreError(
+                    f"mapping key {str(key)!r} already defined at line "
+                    f"{self.line(keys[hashable])}",
+                    line=self.line(knode.start),
+                )
+            keys[hashable] = knode.start
+            value = self.build(vnode)
+            out.append((key, value))  # type: ignore[arg-type]
+            # a trailing comment on the value's last line belongs to this entry
+            if self.comments:
+                nl = text.find("\n", max(vnode.end - 1, 0))
+                out.extend(self.comments_before(len(text) if nl < 0 else nl + 1))
+        return t.Mapping(out)
+
+    def drop_inside(self, span: tuple[int, int]) -> None:
+        """Forget candidate comments inside a scalar: a quoted ``#`` is text."""
+        comments = self.comments
+        while comments and comments[0][0] < span[1]:
+            if comments[0][0] >= span[0]:
+                comments.popleft()
+            else:
+                break
+
+    def comments_before(self, pos: int) -> list[t.Comment]:
+        found = []
+        comments = self.comments
+        while comments and comments[0][0] < pos:
+            start, end = comments.popleft()
+            while comments and comments[0][0] < end:
+                comments.popleft()  # a "#" inside this comment
+            self.doc.comments.add((start, end))
+            found.append(t.Comment(self.text[start + 1 : end], (start, end)))
+        return found
+
+
+def build(
+    text: str, nodes: list[Node], comments: list[tuple[int, int]], *, aliases: bool
+) -> list[Doc]:
+    """The documents of ``text``, whose parser gave ``nodes`` and ``comments``
+    (``aliases``: whether a node may appear twice, as libyaml's can)."""
+    builder = _Builder(text, comments, aliases)
+    docs: list[Doc] = []
+    for node in nodes:
+        if node.kind != MAPPING:
+            raise StoreError(
+                "the top level of a SOPS YAML document must be a mapping",
+                line=builder.line(node.start),
+            )
+        doc = Doc(t.Mapping(), node.start, node.end, node.flow)
+        builder.doc = doc
+        builder.aliased = False
+        root = builder.build(node)
+        assert isinstance(root, t.Mapping)
+        root.items.extend(builder.comments_before(doc_end(text, node.end)))
+        doc.root = root
+        if doc.comments:
+            doc.start = min(doc.start, min(c[0] for c in doc.comments))
+        doc.in_place = not builder.aliased and not node.flow
+        for knode, vnode in node.pairs():
+            if knode.kind == SCALAR and knode.value == "sops":
+                doc.sops_span = (text.rfind("\n", 0, knode.start) + 1, vnode.end)
+        docs.append(doc)
+    if not docs and not builder.comments:
+        raise StoreError("the YAML file has no document")
+    if not docs:
+        raise StoreError("the YAML file holds only comments: EOF")
+    return docs
+
+
+def doc_end(text: str, root_end: int) -> int:
+    """Where the document whose root ends at ``root_end`` ends (before a ``---``)."""
+    nxt = text.find("\n---", root_end - 1)
+    return len(text) if nxt < 0 else nxt + 1

@@ -1,0 +1,48 @@
+"""Light YAML nodes: what the YAML store's builder reads, from either parser.
+
+Both the fast block scanner (:mod:`sekret.stores._yaml_scan`) and the libyaml adapter
+(:mod:`sekret.stores._yaml_libyaml`) produce these, with libyaml's positions: ``start``
+and ``end`` are character offsets into the text (a block collection ends where the
+next token starts; an empty value sits just after its ``:`` or ``-``).
+"""
+
+from __future__ import annotations
+
+SCALAR, MAPPING, SEQUENCE = 0, 1, 2
+STR = "tag:yaml.org,2002:str"
+
+
+class Node:
+    """One node: a scalar (``value`` its text), a mapping (``value`` a list of key/value
+    node pairs) or a sequence (``value`` a list of nodes)."""
+
+    __slots__ = ("end", "flow", "kind", "start", "style", "tag", "value")
+
+    def __init__(
+        self,
+        kind: int,
+        start: int,
+        end: int,
+        value: object,
+        style: str = "",
+        tag: str | None = None,
+        flow: bool = False,
+    ) -> None:
+        self.kind = kind
+        self.start = start
+        self.end = end
+        self.value = value
+        #: scalars: "" (plain), "'", '"', "|" or ">"
+        self.style = style
+        #: scalars: the resolved or explicit tag (None for plain scalars without one)
+        self.tag = tag
+        #: collections: written in flow style ([…] or {…})
+        self.flow = flow
+
+    def pairs(self) -> list[tuple[Node, Node]]:
+        """A mapping's key/value pairs."""
+        return self.value  # type: ignore[return-value]
+
+    def children(self) -> list[Node]:
+        """A sequence's items."""
+        return self.value  # type: ignore[return-value]

@@ -1,0 +1,339 @@
+"""A fast reader for the block YAML that SOPS files are made of; libyaml reads the rest.
+
+It understands block mappings and sequences (indented or not, compact ``- key: v``),
+empty flow collections (``[]``, ``{}``), one-line plain and quoted scalars
+(double-quoted ones without escapes), literal block scalars (``|``, ``|-``, ``|+``),
+comments and ``---`` between documents, and gives the nodes and comment spans libyaml
+would give. For anything else — flow collections,
+anchors, tags, folded or multi-line scalars, escapes, tabs, directives, and every
+syntax error — it raises :class:`Unsupported` and the store asks libyaml instead, so
+it never guesses and never has to reproduce libyaml's error messages.
+
+Why: a SOPS file is a few thousand ``key: ENC[…]`` lines. Reading them line by line is
+several times faster than building libyaml's node objects (each with two mark
+objects), uses a fraction of the memory, and spares a short command PyYAML's import.
+``tests/stores/test_yaml_scan.py`` holds the two readers equal.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sekret.stores._yaml_nodes import MAPPING, SCALAR, SEQUENCE, STR, Node
+
+
+class Unsupported(Exception):
+    """The text is outside the subset (or invalid): let libyaml read it."""
+
+
+# Characters that make the whole text go to libyaml: tabs, carriage returns, YAML
+# 1.1's other line breaks, a byte-order mark, and everything libyaml refuses to read.
+_ODD = re.compile(
+    "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
+_KEY_COLON = re.compile(r":(?= |$)")
+# Cannot start a plain scalar (``-?:`` only when followed by a space or the line end).
+_INDICATORS = frozenset("#,[]{}&*!|>'\"%@`")
+_MAX_KEY = 1024  # libyaml's limit for an implicit key
+
+
+class _Reader:
+    def __init__(self, text: str) -> None:
+        if not text.endswith("\n") or _ODD.search(text):
+            raise Unsupported
+        self.text = text
+        lines = text.split("\n")
+        lines.pop()
+        self.lines = lines
+        self.n = len(lines)
+        starts = [0] * self.n
+        indents = [0] * self.n
+        pos = 0
+        for i, line in enumerate(lines):
+            starts[i] = pos
+            pos += len(line) + 1
+            if line[:1] == " ":
+                indents[i] = len(line) - len(line.lstrip(" "))
+            elif line.startswith(("---", "...", "%")):
+                if line != "---":
+                    raise Unsupported
+        self.starts = starts
+        self.indents = indents
+        self.comments: list[tuple[int, int]] = []
+        self.i = 0
+
+    # --- lines -------------------------------------------------------------------------
+
+    def skip(self) -> int:
+        """Move past blank and comment lines, recording the comments; the next line."""
+        i, lines, indents, n = self.i, self.lines, self.indents, self.n
+        while i < n:
+            line = lines[i]
+            k = indents[i]
+            if k == len(line):
+                i += 1
+            elif line[k] == "#":
+                s = self.starts[i]
+                self.comments.append((s + k, s + len(line)))
+                i += 1
+            else:
+                break
+        self.i = i
+        return i
+
+    def at(self, i: int) -> int:
+        """Where line ``i``'s first token starts (the text's end past the last line)."""
+        return self.starts[i] + self.indents[i] if i < self.n else len(self.text)
+
+    def is_dash(self, i: int) -> bool:
+        line = self.lines[i]
+        k = self.indents[i]
+        return line[k] == "-" and (k + 1 == len(line) or line[k + 1] == " ")
+
+    def is_sep(self, i: int) -> bool:
+        return i < self.n and self.indents[i] == 0 and self.lines[i] == "---"
+
+    def comment_at(self, i: int, col: int) -> None:
+        """A comment from column ``col`` of line ``i`` to its end."""
+        s = self.starts[i]
+        self.comments.append((s + col, s + len(self.lines[i])))
+
+    # --- documents ---------------------------------------------------------------------
+
+    def documents(self) -> list[Node]:
+        docs: list[Node] = []
+        i = self.skip()
+        if self.is_sep(i):
+            self.i = i + 1
+            i = self.skip()
+        while True:
+            if i >= self.n or self.is_sep(i):
+                raise Unsupported  # an empty document (or none at all)
+            node, i = self.node(i, -1)
+            docs.append(node)
+            if i >= self.n:
+                return docs
+            if not self.is_sep(i):
+                raise Unsupported  # content left of the root's indentation
+            self.i = i + 1
+            i = self.skip()
+
+    def node(self, i: int, parent: int) -> tuple[Node, int]:
+        """The block collection starting on content line ``i`` (indented past ``parent``)."""
+        k = self.indents[i]
+        if self.is_dash(i):
+            return self.sequence(i, k, indentless=False)
+        return self.mapping(i, k)
+
+    def _closes(self, i: int, indent: int) -> bool:
+        """Whether content line ``i`` ends a collection at ``indent`` (else it continues)."""
+        if i >= self.n or self.is_sep(i):
+            return True
+        k = self.indents[i]
+        if k > indent:
+            raise Unsupported  # a continuation line, or bad indentation
+        return k < indent
+
+    # --- collections -------------------------------------------------------------------
+
+    def mapping(self, i: int, indent: int) -> tuple[Node, int]:
+        """Keys at column ``indent``, the first on line ``i``."""
+        start = self.starts[i] + indent
+        pairs: list[tuple[Node, Node]] = []
+        while True:
+            line = self.lines[i]
+            found = self.key(line, indent, i)
+            if found is None:
+                raise Unsupported
+            key, after = found
+            value, i = self.value(line, after, i, indent, in_mapping=True)
+            pairs.append((key, value))
+            if self._closes(i, indent):
+                return Node(MAPPING, start, self.at(i), pairs), i
+
+    def sequence(self, i: int, indent: int, *, indentless: bool) -> tuple[Node, int]:
+        """``-`` items at column ``indent``, the first on line ``i``."""
+        start = self.starts[i] + indent
+        items: list[Node] = []
+        while True:
+            line = self.lines[i]
+            j = indent + 1
+            size = len(line)
+            while j < size and line[j] == " ":
+                j += 1
+            if j < size and line[j] == "-" and (j + 1 == size or line[j + 1] == " "):
+                raise Unsupported  # "- - x": a compact nested sequence
+            if j < size and line[j] != "#" and self.key(line, j, i) is not None:
+                item, i = self.mapping(i, j)
+            else:
+                item, i = self.value(line, indent + 1, i, indent, in_mapping=False)
+            items.append(item)
+            if self._closes(i, indent):
+                break
+            if not self.is_dash(i):
+                if indentless:
+                    break  # the parent mapping's next key
+                raise Unsupported
+        return Node(SEQUENCE, start, self.at(i), items), i
+
+    # --- keys and values ---------------------------------------------------------------
+
+    def key(self, line: str, col: int, i: int) -> tuple[Node, int] | None:
+        """The key at ``col`` and the column after its ``:``; None if no key is there."""
+        c = line[col]
+        base = self.starts[i]
+        if c == "'" or c == '"':
+            end, value = _quoted(line, col)
+            p = end
+            while p < len(line) and line[p] == " ":
+                p += 1
+            if line[p : p + 1] != ":" or not (p + 1 == len(line) or line[p + 1] == " "):
+                return None
+            return Node(SCALAR, base + col, base + end, value, c, STR), p + 1
+        if c in _INDICATORS or (c in "-?:" and (col + 1 == len(line) or line[col + 1] == " ")):
+            return None
+        m = _KEY_COLON.search(line, col)
+        if m is None:
+            return None
+        text = line[col : m.start()]
+        if " #" in text:
+            return None
+        text = text.rstrip(" ")
+        if len(text) > _MAX_KEY:
+            raise Unsupported
+        return Node(SCALAR, base + col, base + col + len(text), text), m.start() + 1
+
+    def value(
+        self, line: str, col: int, i: int, indent: int, *, in_mapping: bool
+    ) -> tuple[Node, int]:
+        """The value after a ``:`` or ``-`` at column ``col`` of line ``i``.
+
+        ``indent`` is the column of its key (or dash). Returns the node and the next
+        content line.
+        """
+        size = len(line)
+        j = col
+        while j < size and line[j] == " ":
+            j += 1
+        base = self.starts[i]
+        if j == size or line[j] == "#":
+            if j < size:
+                self.comment_at(i, j)
+            self.i = i + 1
+            nxt = self.skip()
+            if nxt < self.n and not self.is_sep(nxt):
+                k = self.indents[nxt]
+                if k > indent:
+                    return self.node(nxt, indent)
+                if k == indent and in_mapping and self.is_dash(nxt):
+                    return self.sequence(nxt, indent, indentless=True)
+            return Node(SCALAR, base + col, base + col, ""), nxt
+        c = line[j]
+        if c == "|":
+            return self.literal(line, j, i, indent)
+        if c in "[{" and line[j + 1 : j + 2] == ("]" if c == "[" else "}"):
+            # an empty flow collection (older sops writes "kms: []")
+            kind = SEQUENCE if c == "[" else MAPPING
+            node = Node(kind, base + j, base + j + 2, [], flow=True)
+            self._line_rest(line, j + 2, i)
+            self.i = i + 1
+            nxt = self.skip()
+            self._closes(nxt, indent)
+            return node, nxt
+        if c == "'" or c == '"':
+            end, text = _quoted(line, j)
+            node = Node(SCALAR, base + j, base + end, text, c, STR)
+            self._line_rest(line, end, i)
+        else:
+            if c in _INDICATORS or (c in "-?:" and (j + 1 == size or line[j + 1] == " ")):
+                raise Unsupported
+            h = line.find(" #", j)
+            text = (line[j:h] if h >= 0 else line[j:]).rstrip(" ")
+            if ": " in text or text.endswith(":"):
+                raise Unsupported
+            if h >= 0:
+                self.comment_at(i, h + 1)
+            node = Node(SCALAR, base + j, base + j + len(text), text)
+        self.i = i + 1
+        nxt = self.skip()
+        self._closes(nxt, indent)
+        return node, nxt
+
+    def _line_rest(self, line: str, p: int, i: int) -> None:
+        """After a quoted scalar or block header: blanks, then the end or a comment."""
+        size = len(line)
+        q = p
+        while q < size and line[q] == " ":
+            q += 1
+        if q < size:
+            if line[q] != "#" or q == p:
+                raise Unsupported
+            self.comment_at(i, q)
+
+    def literal(self, line: str, j: int, i: int, indent: int) -> tuple[Node, int]:
+        """A literal block scalar whose header ``|`` is at column ``j`` of line ``i``."""
+        chomp = line[j + 1 : j + 2]
+        p = j + 2 if chomp in ("-", "+") else j + 1
+        if p < len(line):
+            if line[p] != " ":
+                raise Unsupported  # an indentation indicator, or junk
+            self._line_rest(line, p, i)
+        lines, indents, n = self.lines, self.indents, self.n
+        first = i + 1
+        if first >= n or indents[first] == len(lines[first]) or indents[first] <= indent:
+            raise Unsupported  # empty, or starting with blank lines
+        width = indents[first]
+        parts: list[str] = []
+        blanks = 0
+        q = first
+        while q < n:
+            ln = lines[q]
+            k = indents[q]
+            if k == len(ln):
+                if k > width:
+                    raise Unsupported  # spaces that would be content
+                blanks += 1
+            elif k < width:
+                break
+            else:
+                if blanks:
+                    parts.extend([""] * blanks)
+                    blanks = 0
+                parts.append(ln[width:])
+            q += 1
+        text = "\n".join(parts)
+        if chomp == "+":
+            text += "\n" * (blanks + 1)
+        elif chomp != "-":
+            text += "\n"
+        end = self.starts[q] if q < n else len(self.text)
+        node = Node(SCALAR, self.starts[i] + j, end, text, "|", STR)
+        self.i = q
+        nxt = self.skip()
+        self._closes(nxt, indent)
+        return node, nxt
+
+
+def _quoted(line: str, j: int) -> tuple[int, str]:
+    """A one-line quoted scalar at ``j``: the column after it, and its value."""
+    q = line[j]
+    if q == '"':
+        end = line.find('"', j + 1)
+        if end < 0 or "\\" in line[j + 1 : end]:
+            raise Unsupported  # multi-line, or escapes
+        return end + 1, line[j + 1 : end]
+    p = j + 1
+    while True:
+        end = line.find("'", p)
+        if end < 0:
+            raise Unsupported
+        if line[end + 1 : end + 2] != "'":
+            return end + 1, line[j + 1 : end].replace("''", "'")
+        p = end + 2
+
+
+def scan(text: str) -> tuple[list[Node], list[tuple[int, int]]]:
+    """The documents' root nodes and every comment's span, or :class:`Unsupported`."""
+    reader = _Reader(text)
+    docs = reader.documents()
+    return docs, reader.comments
