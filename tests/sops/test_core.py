@@ -8,9 +8,11 @@ import os
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sekret.errors import SopsError
-from sekret.sops import engine, shamir
+from sekret.sops import engine, shamir, values
 from sekret.sops import tree as t
 from sekret.sops.rules import CryptRules, RuleError
 from sekret.sops.values import Cipher, ValueDecryptError, format_float, format_time, parse_time
@@ -137,3 +139,19 @@ def test_crypt_rules(
 def test_bad_regex_is_a_clear_error() -> None:
     with pytest.raises(RuleError):
         CryptRules(("encrypted_regex", "("))
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            ["ENC[AES256_GCM,", "data:", "iv:", "tag:", "type:", "str", "AA==", ",", "]", "["]
+        ),
+        max_size=14,
+    )
+)
+def test_enc_fields_fast_path_agrees_with_sops_regex(parts: list[str]) -> None:
+    text = "".join(parts)
+    if len(parts) > 2 and parts[0] != "ENC[AES256_GCM,":
+        text = "ENC[AES256_GCM,data:" + text  # mostly near-valid shapes
+    m = values._ENC.match(text)
+    assert values._fields(text) == (None if m is None else m.groups())

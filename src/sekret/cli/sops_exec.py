@@ -22,7 +22,7 @@ def exec_env(args: argparse.Namespace, env: Environment) -> int:
     if len(args.args) != 2:
         raise NoFileSpecified("exec-env takes FILE and COMMAND")
     path, command = args.args
-    opened = _open(args, env, path)
+    opened = _open(args, env, path, stash=False)
     values: dict[str, str] = {}
     for item in opened.docs[0].items if opened.docs else []:
         if isinstance(item, t.Comment):

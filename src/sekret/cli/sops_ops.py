@@ -169,12 +169,16 @@ def _decrypt(args: argparse.Namespace, env: Environment) -> int:
     return 0
 
 
-def _open(args: argparse.Namespace, env: Environment, path: str) -> document.Opened:
+def _open(
+    args: argparse.Namespace, env: Environment, path: str, *, stash: bool = True
+) -> document.Opened:
     fmt_in, _ = _formats(args, path)
     data = _read(env, path)
     finder = _finder(env)
     try:
-        return document.open_(data, get_store(fmt_in), finder, ignore_mac=args.ignore_mac)
+        return document.open_(
+            data, get_store(fmt_in), finder, ignore_mac=args.ignore_mac, stash=stash
+        )
     except SekretError as exc:
         if type(exc).__name__ == "DataKeyError":
             exc.hint = f"{exc.hint}\nidentities looked for: {finder.describe()}"

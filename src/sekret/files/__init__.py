@@ -83,7 +83,9 @@ def decrypt_bytes(
     """Decrypt SOPS file bytes of format ``fmt``; emit in ``output_format`` (default same)."""
     finder = finder or _finder(None)
     try:
-        opened = document.open_(data, get_store(fmt), finder, ignore_mac=ignore_mac)
+        opened = document.open_(
+            data, get_store(fmt), finder, ignore_mac=ignore_mac, stash=False
+        )
     except DataKeyError as exc:
         exc.hint = f"{exc.hint}\nidentities looked for: {finder.describe()}"
         raise
@@ -119,7 +121,7 @@ def load(
 ) -> dict[str, object]:
     """Decrypt the SOPS file at ``path`` to plain Python data (its first document)."""
     fmt = format or format_for_path(path)
-    opened = document.open_(read_input(path), get_store(fmt), _finder(environ))
+    opened = document.open_(read_input(path), get_store(fmt), _finder(environ), stash=False)
     if not opened.docs:
         return {}
     data = tree.to_python(opened.docs[0])

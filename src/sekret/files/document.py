@@ -52,7 +52,6 @@ class Opened:
 
     store: Store
     docs: list[t.Mapping]
-    encrypted_docs: list[t.Mapping]
     meta: Metadata
     data_key: bytes = field(repr=False)
     stash: engine.Stash = field(repr=False, default_factory=dict)
@@ -131,15 +130,25 @@ def open_(
     identities_for: keysources.IdentitySource,
     *,
     ignore_mac: bool = False,
+    stash: bool = True,
 ) -> Opened:
-    """Decrypt a SOPS file; check its MAC unless ``ignore_mac``."""
+    """Decrypt a SOPS file; check its MAC unless ``ignore_mac``.
+
+    Without ``stash`` the old IVs are not kept: for reading only (the result cannot be
+    resealed with unchanged values keeping their ciphertext).
+    """
     enc_docs, meta = load_metadata(data, store)
     data_key = keysources.recover_data_key(meta, identities_for)
     cipher = Cipher(data_key)
     docs, result = engine.decrypt_documents(
-        enc_docs, cipher, CryptRules(meta.crypt_rule), mac_only_encrypted=meta.mac_only_encrypted
+        enc_docs,
+        cipher,
+        CryptRules(meta.crypt_rule),
+        mac_only_encrypted=meta.mac_only_encrypted,
+        keep_stash=stash,
     )
-    opened = Opened(store, docs, enc_docs, meta, data_key, result.stash)
+    del enc_docs
+    opened = Opened(store, docs, meta, data_key, result.stash)
     check_mac(cipher, meta, result.mac, ignore=ignore_mac)
     return opened
 

@@ -73,7 +73,7 @@ def decrypt_sops_file(
     data = _read(read, path)
     store = get_store(fmt)
     try:
-        opened = document.open_(data, store, lambda _recipient: identities)
+        opened = document.open_(data, store, lambda _recipient: identities, stash=False)
     except SekretError as exc:
         raise DecryptError(f"failed to decrypt '{path}': {exc}", hint=exc.hint) from None
     whole: bytes | None = None

@@ -1,9 +1,13 @@
 """Encrypt and decrypt document trees: values, comments and the MAC. No I/O.
 
 :func:`encrypt_documents` and :func:`decrypt_documents` walk every document in file
-order exactly as sops does, so the MAC and every AAD match sops's. Decryption returns an
-IV *stash* keyed by (path, type, plaintext); passing it back to encryption gives
-unchanged values their old IV, so an edit changes only the values that changed.
+order exactly as sops does, so the MAC and every AAD match sops's. Decryption can
+return an IV *stash* keyed by (path, type, plaintext); passing it back to encryption
+gives unchanged values their old IV, so an edit changes only the values that changed.
+
+The walk carries what each value needs instead of recomputing it per value: the AAD
+prefix (``a:b:``), whether a key of the path matched the crypt rule (key rules are
+"any key of the path matches"), and, only for comment rules, the comment stack.
 """
 
 from __future__ import annotations
@@ -40,56 +44,74 @@ class WalkResult:
     stash: Stash = field(default_factory=dict)
 
 
-LeafFn = Callable[[object, list[str], list[list[str]], bool], object]
+#: (value or comment, aad, encrypted?, is_comment) -> the replacement
+LeafFn = Callable[[object, str, bool, bool], object]
+Stack = list[list[str]]
 
 
-def _walk_mapping(
-    node: t.Mapping, path: list[str], stack: list[list[str]], fn: LeafFn
-) -> t.Mapping:
-    stack = [*stack, []]
-    out: list[tuple[str, t.Node | t.Leaf] | t.Comment] = []
-    for item in node.items:
-        if isinstance(item, t.Comment):
-            stack[-1].append(item.text)
-            out.append(fn(item, path, stack, True))  # type: ignore[arg-type]
-            continue
-        key, value = item
-        if not isinstance(key, str):
-            raise NonStringKeyError(
-                f"the tree contains a non-string key ({type(key).__name__})",
-                hint="quote the key to make it a string",
-            )
-        out.append((key, _walk_value(value, [*path, key], stack, fn)))
-        stack[-1] = []
-    return t.Mapping(out)
+class _Walk:
+    """One walk over a tree with a leaf function; rules decided on the way down."""
 
+    def __init__(self, rules: CryptRules, fn: LeafFn) -> None:
+        self.rules = rules
+        self.fn = fn
+        self.by_comments = rules.by_comments
 
-def _walk_sequence(
-    node: t.Sequence, path: list[str], stack: list[list[str]], fn: LeafFn
-) -> t.Sequence:
-    stack = [*stack, []]
-    out: list[t.Node | t.Leaf | t.Comment] = []
-    for item in node.items:
-        if isinstance(item, t.Comment):
-            stack[-1].append(item.text)
-            out.append(fn(item, path, stack, True))  # type: ignore[arg-type]
-            continue
-        out.append(_walk_value(item, path, stack, fn))
-        stack[-1] = []
-    return t.Sequence(out)
+    def mapping(self, node: t.Mapping, prefix: str, hit: bool, stack: Stack) -> t.Mapping:
+        rules, fn = self.rules, self.fn
+        if self.by_comments:
+            stack = [*stack, []]
+        out: list[tuple[str, t.Node | t.Leaf] | t.Comment] = []
+        for item in node.items:
+            if isinstance(item, t.Comment):
+                if self.by_comments:
+                    stack[-1].append(item.text)
+                encrypted = rules.decide(hit, stack, True)
+                # a comment's AAD is its mapping's path: ":" at the top level
+                out.append(fn(item, prefix or ":", encrypted, True))  # type: ignore[arg-type]
+                continue
+            key, value = item
+            if not isinstance(key, str):
+                raise NonStringKeyError(
+                    f"the tree contains a non-string key ({type(key).__name__})",
+                    hint="quote the key to make it a string",
+                )
+            sub_hit = hit or (not self.by_comments and rules.key_matches(key))
+            out.append((key, self.value(value, prefix + key + ":", sub_hit, stack)))
+            if self.by_comments:
+                stack[-1] = []
+        return t.Mapping(out)
 
+    def sequence(self, node: t.Sequence, prefix: str, hit: bool, stack: Stack) -> t.Sequence:
+        rules, fn = self.rules, self.fn
+        if self.by_comments:
+            stack = [*stack, []]
+        out: list[t.Node | t.Leaf | t.Comment] = []
+        for item in node.items:
+            if isinstance(item, t.Comment):
+                if self.by_comments:
+                    stack[-1].append(item.text)
+                encrypted = rules.decide(hit, stack, True)
+                out.append(fn(item, prefix, encrypted, True))  # type: ignore[arg-type]
+                continue
+            out.append(self.value(item, prefix, hit, stack))
+            if self.by_comments:
+                stack[-1] = []
+        return t.Sequence(out)
 
-def _walk_value(
-    node: t.Node | t.Leaf, path: list[str], stack: list[list[str]], fn: LeafFn
-) -> t.Node | t.Leaf:
-    inner = node.value if isinstance(node, t.Leaf) else node
-    if isinstance(inner, t.Mapping):
-        return _walk_mapping(inner, path, stack, fn)
-    if isinstance(inner, t.Sequence):
-        return _walk_sequence(inner, path, stack, fn)
-    if inner is None:
-        return node
-    return fn(node, path, stack, False)  # type: ignore[return-value]
+    def value(self, node: t.Node | t.Leaf, prefix: str, hit: bool, stack: Stack) -> t.Node | t.Leaf:
+        inner = node.value if type(node) is t.Leaf else node
+        if type(inner) is t.Mapping:
+            return self.mapping(inner, prefix, hit, stack)
+        if type(inner) is t.Sequence:
+            return self.sequence(inner, prefix, hit, stack)
+        if inner is None:
+            return node
+        encrypted = self.rules.decide(hit, stack, False)
+        return self.fn(node, prefix, encrypted, False)  # type: ignore[return-value]
+
+    def documents(self, docs: Sequence[t.Mapping]) -> list[t.Mapping]:
+        return [self.mapping(d, "", False, []) for d in docs]
 
 
 def encrypt_documents(
@@ -102,32 +124,30 @@ def encrypt_documents(
 ) -> tuple[list[t.Mapping], str]:
     """Encrypt every value the rules select; return the new documents and the MAC."""
     mac = MacBuilder(mac_only_encrypted=mac_only_encrypted)
+    add_mac = mac.add
     stash = stash or {}
+    seal = cipher.encrypt
 
-    def leaf(node: object, path: list[str], stack: list[list[str]], is_comment: bool) -> object:
-        span = node.span if isinstance(node, (t.Leaf, t.Comment)) else None
-        value = node.value if isinstance(node, t.Leaf) else node
-        encrypted = rules.should_encrypt(path, stack, is_comment)
-        if not is_comment:
-            mac.add(serialise(value)[0], encrypted=encrypted)  # type: ignore[arg-type]
-        if not encrypted:
-            return node
-        aad = ":".join(path) + ":"
+    def leaf(node: object, aad: str, encrypted: bool, is_comment: bool) -> object:
         if is_comment:
-            assert isinstance(value, t.Comment)
-            if not value.text:
+            assert isinstance(node, t.Comment)
+            if not encrypted or not node.text:
                 return node
-            plaintext, type_name = serialise(value)
-            enc = cipher.encrypt(value, aad, iv=stash.get((aad, type_name, plaintext)))
+            plaintext, type_name = serialise(node)
+            enc = seal(node, aad, iv=stash.get((aad, type_name, plaintext)))
             rules.check_encrypted_comment(enc)
-            return t.Comment(enc, span)
-        if value == "" and isinstance(value, str):
-            return node
+            return t.Comment(enc, node.span)
+        span = node.span if type(node) is t.Leaf else None
+        value = node.value if type(node) is t.Leaf else node
         plaintext, type_name = serialise(value)  # type: ignore[arg-type]
-        enc = cipher.encrypt(value, aad, iv=stash.get((aad, type_name, plaintext)))  # type: ignore[arg-type]
+        add_mac(plaintext, encrypted=encrypted)
+        if not encrypted or (type_name == "str" and value == ""):
+            return node
+        iv = stash.get((aad, type_name, plaintext))
+        enc = seal(value, aad, iv=iv, raw=(plaintext, type_name))  # type: ignore[arg-type]
         return t.Leaf(enc, span) if span is not None else enc
 
-    out = [_walk_mapping(d, [], [], leaf) for d in docs]
+    out = _Walk(rules, leaf).documents(docs)
     return out, mac.hexdigest()
 
 
@@ -137,44 +157,54 @@ def decrypt_documents(
     rules: CryptRules,
     *,
     mac_only_encrypted: bool = False,
+    keep_stash: bool = True,
 ) -> tuple[list[t.Mapping], WalkResult]:
-    """Decrypt every encrypted value; return the plain documents, MAC and IV stash."""
+    """Decrypt every encrypted value; return the plain documents, MAC and IV stash
+    (left empty without ``keep_stash``: a plain decryption never re-encrypts)."""
     mac = MacBuilder(mac_only_encrypted=mac_only_encrypted)
+    add_mac = mac.add
     stash: Stash = {}
+    open_raw = cipher.decrypt_raw
 
-    def leaf(node: object, path: list[str], stack: list[list[str]], is_comment: bool) -> object:
-        span = node.span if isinstance(node, (t.Leaf, t.Comment)) else None
-        value = node.value if isinstance(node, t.Leaf) else node
-        encrypted = rules.should_encrypt(path, stack, is_comment)
-        aad = ":".join(path) + ":"
+    def leaf(node: object, aad: str, encrypted: bool, is_comment: bool) -> object:
         if is_comment:
-            assert isinstance(value, t.Comment)
-            if not encrypted or not value.text.startswith("ENC["):
+            assert isinstance(node, t.Comment)
+            if not encrypted or not node.text.startswith("ENC["):
                 return node
             try:
-                plain, iv = cipher.decrypt(value.text, aad)
+                plaintext, iv, plain = open_raw(node.text, aad)
             except ValueDecryptError:
                 return node  # a comment left in the clear by an old sops
-            assert isinstance(plain, t.Comment)
-            stash[(aad, "comment", plain.text.encode())] = iv
+            if not isinstance(plain, t.Comment):
+                return node
+            if keep_stash:
+                stash[(aad, "comment", plaintext)] = iv
+            return t.Comment(plain.text, node.span)
+        span = node.span if type(node) is t.Leaf else None
+        value = node.value if type(node) is t.Leaf else node
+        if not encrypted:
+            add_mac(serialise(value)[0], encrypted=False)  # type: ignore[arg-type]
+            return node
+        if type(value) is not str:
+            raise ValueDecryptError(
+                f"expected an encrypted value at {aad[:-1]!r}, found a {type(value).__name__}",
+                hint="an encrypted value was replaced by a clear one",
+            )
+        if value == "":
+            add_mac(b"", encrypted=True)
+            return node
+        plaintext, iv, plain = open_raw(value, aad)
+        if isinstance(plain, t.Comment):
+            # sops stores encrypted comments of lists as list items
             return t.Comment(plain.text, span)
-        result = value
-        if encrypted:
-            if not isinstance(value, str):
-                raise ValueDecryptError(
-                    f"expected an encrypted value at {aad[:-1]!r}, found a {type(value).__name__}",
-                    hint="an encrypted value was replaced by a clear one",
-                )
-            if value != "":
-                plain, iv = cipher.decrypt(value, aad)
-                if isinstance(plain, t.Comment):
-                    # sops stores encrypted comments of lists as list items
-                    return t.Comment(plain.text, span)
-                plaintext, type_name = serialise(plain)
-                stash[(aad, type_name, plaintext)] = iv
-                result = plain
-        mac.add(serialise(result)[0], encrypted=encrypted)  # type: ignore[arg-type]
-        return t.Leaf(result, span) if span is not None else result  # type: ignore[arg-type]
+        if type(plain) is not str:
+            plaintext, type_name = serialise(plain)
+        else:
+            type_name = "str"
+        if keep_stash:
+            stash[(aad, type_name, plaintext)] = iv
+        add_mac(plaintext, encrypted=True)
+        return t.Leaf(plain, span) if span is not None else plain
 
-    out = [_walk_mapping(d, [], [], leaf) for d in docs]
+    out = _Walk(rules, leaf).documents(docs)
     return out, WalkResult(mac.hexdigest(), stash)

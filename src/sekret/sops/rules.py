@@ -34,6 +34,28 @@ class CryptRules:
             except re.error as exc:
                 raise RuleError(f"can not compile regexp {self.value!r}: {exc}") from None
 
+    @property
+    def by_comments(self) -> bool:
+        """Whether the rule looks at comments (else only at the keys of the path)."""
+        return self.name.endswith("comment_regex")
+
+    def key_matches(self, key: str) -> bool:
+        """For key rules: whether ``key`` matches the suffix or regex."""
+        if self.name.endswith("suffix"):
+            return key.endswith(self.value)
+        assert self._re is not None
+        return self._re.search(key) is not None
+
+    def decide(self, hit: bool, stack: Sequence[Sequence[str]], is_comment: bool) -> bool:
+        """Whether a value is encrypted, given whether a key of its path matched (``hit``,
+        for key rules) and its comment stack (for comment rules)."""
+        name = self.name
+        if name == "unencrypted_suffix" or name == "unencrypted_regex":
+            return not hit
+        if name == "encrypted_suffix" or name == "encrypted_regex":
+            return hit
+        return self.should_encrypt((), stack, is_comment)
+
     def should_encrypt(
         self, path: Sequence[str], stack: Sequence[Sequence[str]], is_comment: bool
     ) -> bool:

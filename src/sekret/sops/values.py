@@ -8,7 +8,6 @@ format, RFC 3339 (nano) for times, raw UTF-8 for strings.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import math
 import os
@@ -23,6 +22,10 @@ from sekret.sops.tree import Comment, Scalar
 
 IV_SIZE = 32
 _ENC = re.compile(r"^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]", re.S)
+# The same fields as sops's regex when no field holds a comma or "]" (as sops writes them).
+_ENC_EXACT = re.compile(
+    r"ENC\[AES256_GCM,data:([^,\]]+),iv:([^,\]]+),tag:([^,\]]+),type:([^,\]]+)\]"
+)
 _INT = re.compile(r"[+-]?[0-9]+")
 _BOOL_TRUE = {"1", "t", "T", "TRUE", "true", "True"}
 _BOOL_FALSE = {"0", "f", "F", "FALSE", "false", "False"}
@@ -172,36 +175,48 @@ class Cipher:
         self._seal = aead.aes_gcm_sealer(data_key)
         self._open = aead.aes_gcm_opener(data_key)
 
-    def encrypt(self, value: Scalar | Comment, aad: str, *, iv: bytes | None = None) -> str:
-        """``ENC[…]`` for ``value`` at path ``aad`` (``iv`` reuses a stashed IV).
+    def encrypt(
+        self,
+        value: Scalar | Comment,
+        aad: str,
+        *,
+        iv: bytes | None = None,
+        raw: tuple[bytes, str] | None = None,
+    ) -> str:
+        """``ENC[…]`` for ``value`` at path ``aad`` (``iv`` reuses a stashed IV; ``raw``
+        is ``serialise(value)`` when the caller has it already).
 
         An empty string stays empty, as sops leaves it.
         """
         if isinstance(value, str) and value == "":
             return ""
-        plaintext, type_name = serialise(value)
+        plaintext, type_name = raw if raw is not None else serialise(value)
         iv = iv if iv is not None else self._rng(IV_SIZE)
         sealed = self._seal(iv, plaintext, aad.encode())
-        b64 = base64.b64encode
         return (
-            f"ENC[AES256_GCM,data:{b64(sealed[:-16]).decode()},iv:{b64(iv).decode()},"
-            f"tag:{b64(sealed[-16:]).decode()},type:{type_name}]"
+            f"ENC[AES256_GCM,data:{_b64e(sealed[:-16])},iv:{_b64e(iv)},"
+            f"tag:{_b64e(sealed[-16:])},type:{type_name}]"
         )
 
     def decrypt(self, text: str, aad: str) -> tuple[Scalar | Comment, bytes]:
         """Decrypt an ``ENC[…]`` string at path ``aad``; return (value, its IV)."""
         if text == "":
             return "", b""
-        m = _ENC.match(text)
-        if not m:
+        _, iv, value = self.decrypt_raw(text, aad)
+        return value, iv
+
+    def decrypt_raw(self, text: str, aad: str) -> tuple[bytes, bytes, Scalar | Comment]:
+        """Decrypt an ``ENC[…]`` string: (plaintext bytes, IV, typed value)."""
+        fields = _fields(text)
+        if fields is None:
             raise ValueDecryptError(
                 "a value does not match sops' data format",
                 hint="an encrypted value was replaced by a clear one",
             )
         try:
-            data = _b64(m.group(1))
-            iv = _b64(m.group(2))
-            tag = _b64(m.group(3))
+            data = _b64(fields[0])
+            iv = _b64(fields[1])
+            tag = _b64(fields[2])
         except ValueError:
             raise ValueDecryptError("an encrypted value has invalid base64") from None
         if len(tag) != 16 or not iv:
@@ -213,11 +228,25 @@ class Cipher:
                 f"could not decrypt the value at {aad[:-1]!r}: authentication failed",
                 hint="the value was tampered with, moved to another key, or the data key is wrong",
             ) from None
-        return deserialise(plaintext, m.group(4)), iv
+        type_name = fields[3]
+        if type_name == "str":
+            return plaintext, iv, plaintext.decode("utf-8", "surrogateescape")
+        return plaintext, iv, deserialise(plaintext, type_name)
+
+
+def _fields(text: str) -> tuple[str, str, str, str] | None:
+    """data, iv, tag and type of an ``ENC[…]`` string (sops's regex, unanchored at the
+    end), or None. The common shape is matched without backtracking first."""
+    m = _ENC_EXACT.fullmatch(text) or _ENC.match(text)
+    return None if m is None else (m.group(1), m.group(2), m.group(3), m.group(4))
+
+
+def _b64e(b: bytes) -> str:
+    return binascii.b2a_base64(b, newline=False).decode()
 
 
 def _b64(s: str) -> bytes:
     try:
-        return base64.b64decode(s, validate=True)
+        return binascii.a2b_base64(s, strict_mode=True)
     except binascii.Error:
         raise ValueError("invalid base64") from None
