@@ -64,9 +64,11 @@ def _docs(docs: list[_yaml_build.Doc]) -> object:
     ]
 
 
-def _built(text: str, nodes: list[Node], comments: list[tuple[int, int]], aliases: bool) -> object:
+def _built(
+    text: str, nodes: list[Node], comments: list[tuple[int, int]], aliases: bool, inside: bool
+) -> object:
     try:
-        return _docs(_yaml_build.build(text, nodes, comments, aliases=aliases))
+        return _docs(_yaml_build.build(text, nodes, comments, aliases=aliases, inside=inside))
     except StoreError as exc:
         return ("error", str(exc), exc.line)
 
@@ -78,13 +80,15 @@ def check_same(text: str) -> bool:
     except yaml.YAMLError:
         lib_nodes = None
     try:
-        nodes, comments = _yaml_scan.scan(text)
+        nodes, comments, inside = _yaml_scan.scan(text)
     except _yaml_scan.Unsupported:
         return False
     assert lib_nodes is not None, f"the scanner accepted what libyaml refuses: {text!r}"
     assert [_dump(n) for n in nodes] == [_dump(n) for n in lib_nodes], text
     lib_comments = _yaml_libyaml.candidate_comments(text)
-    assert _built(text, nodes, comments, False) == _built(text, lib_nodes, lib_comments, True)
+    assert _built(text, nodes, comments, False, inside) == _built(
+        text, lib_nodes, lib_comments, True, True
+    )
     return True
 
 

@@ -56,9 +56,12 @@ def scalar_value(node: Node, text: str) -> t.Scalar:
 
 
 class _Builder:
-    def __init__(self, text: str, comments: list[tuple[int, int]], track_aliases: bool) -> None:
+    def __init__(
+        self, text: str, comments: list[tuple[int, int]], aliases: bool, inside: bool
+    ) -> None:
         self.text = text
-        self.track_aliases = track_aliases
+        self.aliases = aliases  # a node may appear twice (libyaml's may)
+        self.inside = inside  # a comment (candidate) may lie inside a scalar
         self.comments = collections.deque(comments)
         self.seen: set[int] = set()
         self.aliased = False
@@ -77,13 +80,14 @@ class _Builder:
         return bisect.bisect_right(self._line_starts, pos)
 
     def build(self, node: Node) -> t.Node | t.Leaf:
-        if self.track_aliases:
+        if self.aliases:
             if id(node) in self.seen:
                 self.aliased = True
             self.seen.add(id(node))
         if node.kind == SCALAR:
             span = (node.start, node.end)
-            self.drop_inside(span)
+            if self.inside:
+                self.drop_inside(span)
             self.doc.spans.add(span)
             return t.Leaf(scalar_value(node, self.text), span)
         if node.flow:
@@ -104,11 +108,20 @@ class _Builder:
         out: list[tuple[str, t.Node | t.Leaf] | t.Comment] = []
         keys: dict[object, int] = {}
         text = self.text
+        comments = self.comments
+        spans_add = self.doc.spans.add
         for knode, vnode in node.pairs():
-            if self.comments and self.comments[0][0] < knode.start:
-                out.extend(self.comments_before(knode.start))
-            self.drop_inside((knode.start, knode.end))
-            key = scalar_value(knode, text) if knode.kind == SCALAR else None
+            if comments:
+                if comments[0][0] < knode.start:
+                    out.extend(self.comments_before(knode.start))
+                if self.inside:
+                    self.drop_inside((knode.start, knode.end))
+            if knode.kind != SCALAR:
+                key = None
+            elif knode.tag is None and not knode.style:
+                key = resolve_plain(knode.value)  # type: ignore[arg-type]
+            else:
+                key = scalar_value(knode, text)
             hashable = key if not isinstance(key, float) or key == key else repr(key)
             if hashable in keys:
                 raise StoreError(
@@ -117,12 +130,23 @@ class _Builder:
                     line=self.line(knode.start),
                 )
             keys[hashable] = knode.start
-            value = self.build(vnode)
+            if vnode.kind == SCALAR and vnode.tag is None and not vnode.style:
+                span = (vnode.start, vnode.end)  # the usual plain value, inline
+                spans_add(span)
+                if self.inside:
+                    self.drop_inside(span)
+                if self.aliases:
+                    self.seen.add(id(vnode))
+                value: t.Node | t.Leaf = t.Leaf(resolve_plain(vnode.value), span)  # type: ignore[arg-type]
+            else:
+                value = self.build(vnode)
             out.append((key, value))  # type: ignore[arg-type]
             # a trailing comment on the value's last line belongs to this entry
-            if self.comments:
+            if comments:
                 nl = text.find("\n", max(vnode.end - 1, 0))
-                out.extend(self.comments_before(len(text) if nl < 0 else nl + 1))
+                line_end = len(text) if nl < 0 else nl + 1
+                if comments[0][0] < line_end:
+                    out.extend(self.comments_before(line_end))
         return t.Mapping(out)
 
     def drop_inside(self, span: tuple[int, int]) -> None:
@@ -147,11 +171,19 @@ class _Builder:
 
 
 def build(
-    text: str, nodes: list[Node], comments: list[tuple[int, int]], *, aliases: bool
+    text: str,
+    nodes: list[Node],
+    comments: list[tuple[int, int]],
+    *,
+    aliases: bool,
+    inside: bool,
 ) -> list[Doc]:
-    """The documents of ``text``, whose parser gave ``nodes`` and ``comments``
-    (``aliases``: whether a node may appear twice, as libyaml's can)."""
-    builder = _Builder(text, comments, aliases)
+    """The documents of ``text``, whose parser gave ``nodes`` and ``comments``.
+
+    ``aliases``: a node may appear twice (libyaml's may); ``inside``: a comment may lie
+    inside a scalar's span (libyaml's candidates may; the scanner tells).
+    """
+    builder = _Builder(text, comments, aliases, inside)
     docs: list[Doc] = []
     for node in nodes:
         if node.kind != MAPPING:

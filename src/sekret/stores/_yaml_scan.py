@@ -31,15 +31,24 @@ class Unsupported(Exception):
 _ODD = re.compile(
     "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 )
+_ASCII_OK = b"\n" + bytes(range(0x20, 0x7F))
 _KEY_COLON = re.compile(r":(?= |$)")
 # Cannot start a plain scalar (``-?:`` only when followed by a space or the line end).
 _INDICATORS = frozenset("#,[]{}&*!|>'\"%@`")
 _MAX_KEY = 1024  # libyaml's limit for an implicit key
+# The usual line, "    key: value" with a word key and a plain value with no "#" (the
+# value is still checked for ": " and a trailing blank or colon): one match, no calls.
+_SIMPLE = re.compile(r" *([A-Za-z0-9_][A-Za-z0-9_.-]*): ([A-Za-z0-9_/.+=(~$][^#]*)\Z")
 
 
 class _Reader:
     def __init__(self, text: str) -> None:
-        if not text.endswith("\n") or _ODD.search(text):
+        if not text.endswith("\n"):
+            raise Unsupported
+        if text.isascii():  # the usual case, checked at C speed
+            if text.encode("ascii").translate(None, _ASCII_OK):
+                raise Unsupported
+        elif _ODD.search(text):
             raise Unsupported
         self.text = text
         lines = text.split("\n")
@@ -60,6 +69,8 @@ class _Reader:
         self.starts = starts
         self.indents = indents
         self.comments: list[tuple[int, int]] = []
+        #: whether a comment lies inside a scalar's span (after a block header)
+        self.inside = False
         self.i = 0
 
     # --- lines -------------------------------------------------------------------------
@@ -140,14 +151,36 @@ class _Reader:
         """Keys at column ``indent``, the first on line ``i``."""
         start = self.starts[i] + indent
         pairs: list[tuple[Node, Node]] = []
+        lines, starts, indents, n = self.lines, self.starts, self.indents, self.n
+        simple = _SIMPLE.match
         while True:
-            line = self.lines[i]
-            found = self.key(line, indent, i)
-            if found is None:
-                raise Unsupported
-            key, after = found
-            value, i = self.value(line, after, i, indent, in_mapping=True)
-            pairs.append((key, value))
+            line = lines[i]
+            m = simple(line)
+            if (
+                m is not None
+                and m.start(1) == indent
+                and (v := m.group(2))[-1] not in " :"
+                and ": " not in v
+            ):
+                base = starts[i]
+                key = m.group(1)
+                ks = base + indent
+                vs = base + m.start(2)
+                pairs.append((
+                    Node(SCALAR, ks, ks + len(key), key, "", None, False),
+                    Node(SCALAR, vs, vs + len(v), v, "", None, False),
+                ))
+                i += 1
+                if i < n and (indents[i] == len(lines[i]) or lines[i][indents[i]] == "#"):
+                    self.i = i
+                    i = self.skip()
+            else:
+                found = self.key(line, indent, i)
+                if found is None:
+                    raise Unsupported
+                knode, after = found
+                value, i = self.value(line, after, i, indent, in_mapping=True)
+                pairs.append((knode, value))
             if self._closes(i, indent):
                 return Node(MAPPING, start, self.at(i), pairs), i
 
@@ -278,6 +311,7 @@ class _Reader:
             if line[p] != " ":
                 raise Unsupported  # an indentation indicator, or junk
             self._line_rest(line, p, i)
+            self.inside = True  # that comment lies inside the scalar's span
         lines, indents, n = self.lines, self.indents, self.n
         first = i + 1
         if first >= n or indents[first] == len(lines[first]) or indents[first] <= indent:
@@ -332,8 +366,9 @@ def _quoted(line: str, j: int) -> tuple[int, str]:
         p = end + 2
 
 
-def scan(text: str) -> tuple[list[Node], list[tuple[int, int]]]:
-    """The documents' root nodes and every comment's span, or :class:`Unsupported`."""
+def scan(text: str) -> tuple[list[Node], list[tuple[int, int]], bool]:
+    """The documents' root nodes, every comment's span, and whether one of those lies
+    inside a scalar's span; or :class:`Unsupported`."""
     reader = _Reader(text)
     docs = reader.documents()
-    return docs, reader.comments
+    return docs, reader.comments, reader.inside

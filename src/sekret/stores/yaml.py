@@ -26,7 +26,7 @@ from sekret.stores.base import StoreError
 def parse(text: str) -> list[Doc]:
     """The documents of a YAML text (CRLF already folded), or :class:`StoreError`."""
     try:
-        nodes, comments = _yaml_scan.scan(text)
+        nodes, comments, inside = _yaml_scan.scan(text)
         aliases = False
     except _yaml_scan.Unsupported:
         from sekret.stores import _yaml_libyaml as lib
@@ -39,8 +39,8 @@ def parse(text: str) -> list[Doc]:
             raise StoreError(f"invalid YAML: {exc.problem or 'syntax error'}", line=line) from None
         except lib.Error:
             raise StoreError("invalid YAML") from None
-        aliases = True
-    return _yaml_build.build(text, nodes, comments, aliases=aliases)
+        aliases = inside = True
+    return _yaml_build.build(text, nodes, comments, aliases=aliases, inside=inside)
 
 
 class YamlStore:
