@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
-
 
 class SecretBytes:
     """Bytes that redact themselves in ``repr``/``str``; read them with :meth:`expose`."""
@@ -28,6 +26,8 @@ class SecretBytes:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, SecretBytes):
             return NotImplemented
+        import hmac  # constant time; imported here, as comparing secrets is rare
+
         return hmac.compare_digest(self._value, other._value)
 
     def __hash__(self) -> int:
@@ -60,6 +60,8 @@ class SecretStr:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, SecretStr):
             return NotImplemented
+        import hmac
+
         return hmac.compare_digest(self._value.encode(), other._value.encode())
 
     def __hash__(self) -> int:

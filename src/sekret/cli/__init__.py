@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 
 from sekret.cli._env import Environment
@@ -129,6 +128,8 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
         return _dispatch(args, env)
     except SekretError as exc:
         if debug:
+            import traceback
+
             env.stderr.write(traceback.format_exc().encode())
         print_error(env, exc)
         return exc.exit_code
@@ -138,6 +139,8 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
         return _EXIT_BROKEN_PIPE
     except Exception as exc:
         if debug:
+            import traceback
+
             env.stderr.write(traceback.format_exc().encode())
         # Only the type: an exception's text might quote a key or plaintext.
         say(env, "error", f"internal error: {type(exc).__name__}")

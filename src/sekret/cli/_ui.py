@@ -7,7 +7,6 @@ final period. Prompts go to the terminal, never to standard output.
 from __future__ import annotations
 
 import argparse
-import secrets
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -64,6 +63,8 @@ def ask_secret(env: Environment, prompt: str, what: str = "the passphrase") -> s
 
 def generate_passphrase(groups: int = 6, size: int = 5) -> str:
     """A random passphrase of ``groups`` dash-separated groups (30 chars of 5 bits: 150 bits)."""
+    import secrets
+
     return "-".join(
         "".join(secrets.choice(_ALPHABET) for _ in range(size)) for _ in range(groups)
     )

@@ -7,9 +7,8 @@ fails keeps the user's text encrypted beside the file instead of on disk in clea
 from __future__ import annotations
 
 import argparse
-import json
 import os
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sekret import files
 from sekret.cli import _ui
@@ -22,6 +21,9 @@ from sekret.sops import tree as t
 from sekret.sops import treepath
 from sekret.sops.metadata import CRYPT_RULES, MetadataNotFoundError
 from sekret.stores.base import format_for_path, get_store
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 class NoFileSpecified(SopsError):
@@ -88,20 +90,29 @@ def _write(
         out.write(data)
 
 
+def _path(p: str) -> Path:
+    from pathlib import Path  # only the commands that read .sops.yaml need it
+
+    return Path(p)
+
+
 def dispatch(name: str, args: argparse.Namespace, env: Environment) -> int:
     """Run one sops command from parsed arguments."""
-    from sekret.cli import sops_edit, sops_exec
+    if name == "edit":
+        from sekret.cli import sops_edit
 
+        return sops_edit.edit(args, env)
+    if name in ("exec-env", "exec-file"):
+        from sekret.cli import sops_exec
+
+        return (sops_exec.exec_env if name == "exec-env" else sops_exec.exec_file)(args, env)
     handler = {
         "encrypt": _encrypt,
         "decrypt": _decrypt,
-        "edit": sops_edit.edit,
         "set": _set,
         "unset": _unset,
         "updatekeys": _updatekeys,
         "rotate": _rotate,
-        "exec-env": sops_exec.exec_env,
-        "exec-file": sops_exec.exec_file,
         "filestatus": _filestatus,
     }[name]
     return handler(args, env)
@@ -120,7 +131,7 @@ def _options(args: argparse.Namespace, env: Environment, name: str) -> document.
         os.path.join(env.cwd, name),
         age=args.age,
         config_path=args.config,
-        cwd=Path(env.cwd),
+        cwd=_path(env.cwd),
         environ=env.environ,
         shamir_threshold=args.shamir_secret_sharing_threshold,
         crypt_rule=_crypt_rule(args),
@@ -263,7 +274,7 @@ def _updatekeys(args: argparse.Namespace, env: Environment) -> int:
     failures = 0
     for path in args.args:
         try:
-            conf = cfg.load(args.config or env.environ.get("SOPS_CONFIG"), Path(env.cwd))
+            conf = cfg.load(args.config or env.environ.get("SOPS_CONFIG"), _path(env.cwd))
             rule = conf.match(os.path.join(env.cwd, path))
             if rule is None or not rule.key_groups:
                 raise SopsError("no creation rule with keys applies to this file")
@@ -311,5 +322,5 @@ def _filestatus(args: argparse.Namespace, env: Environment) -> int:
         encrypted = bool(meta.version and meta.mac)
     except (MetadataNotFoundError, SopsError):
         encrypted = False
-    env.stdout.write((json.dumps({"encrypted": encrypted}, separators=(",", ":")) + "\n").encode())
+    env.stdout.write(b'{"encrypted":true}\n' if encrypted else b'{"encrypted":false}\n')
     return 0

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hmac as _hmac
-
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import constant_time, hashes
 from cryptography.hazmat.primitives import hmac as _pyca_hmac
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
@@ -24,7 +22,7 @@ def hmac_sha256(key: bytes, data: bytes) -> bytes:
 
 def constant_time_equal(a: bytes, b: bytes) -> bool:
     """Compare two byte strings in constant time."""
-    return _hmac.compare_digest(a, b)
+    return constant_time.bytes_eq(a, b)
 
 
 def sha256(data: bytes) -> bytes:
@@ -32,6 +30,11 @@ def sha256(data: bytes) -> bytes:
     h = hashes.Hash(hashes.SHA256())
     h.update(data)
     return h.finalize()
+
+
+def sha512_hasher() -> hashes.Hash:
+    """An incremental SHA-512 (``update``/``finalize``), for the SOPS MAC."""
+    return hashes.Hash(hashes.SHA512())
 
 
 def sha512(data: bytes) -> bytes:

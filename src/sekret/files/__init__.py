@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sekret.errors import SopsError
-from sekret.files import config as _config
 from sekret.files import document
 from sekret.files.atomic import atomic_write
 from sekret.files.keys import IdentityFinder
@@ -24,6 +23,9 @@ from sekret.sops import tree
 from sekret.sops.keysources import DataKeyError
 from sekret.sops.metadata import AgeKey, KeyGroup
 from sekret.stores.base import Store, format_for_path, get_store
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = [
     "IdentityFinder",
@@ -56,7 +58,8 @@ def store_for(path: str, fmt: str | None = None) -> Store:
 def read_input(path: str) -> bytes:
     """Read a file with errors sops users understand."""
     try:
-        return Path(path).read_bytes()
+        with open(path, "rb") as f:
+            return f.read()
     except FileNotFoundError:
         raise NoFileError(f"file {path!r} does not exist") from None
     except IsADirectoryError:
@@ -142,6 +145,10 @@ def resolve_encrypt_options(
     warnings: list[str] | None = None,
 ) -> document.EncryptOptions:
     """Who can read a new file: CLI keys replace the rule's keys; the rule gives the rest."""
+    from pathlib import Path
+
+    from sekret.files import config as _config
+
     env = os.environ if environ is None else environ
     cfg = _config.load(config_path or env.get("SOPS_CONFIG"), cwd or Path.cwd(), warnings)
     rule = cfg.match(file_path)

@@ -10,9 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import BinaryIO, cast
 
 
@@ -24,14 +22,17 @@ def atomic_output(path: str | os.PathLike[str], *, mode: int | None = None) -> I
     mode) in the target's directory, synced, and renamed over the target; on any
     exception it is removed and the target is untouched.
     """
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
+    import tempfile  # only when writing: it costs a read-only command's start-up
+
+    target = os.fspath(path)
+    directory = os.path.dirname(target) or "."
     if mode is None:
         try:
-            mode = stat.S_IMODE(target.stat().st_mode)
+            mode = stat.S_IMODE(os.stat(target).st_mode)
         except FileNotFoundError:
             mode = 0o600
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    name = os.path.basename(target)
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
     try:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as f:

@@ -10,11 +10,7 @@ the diagnostics but does not stop the others.
 from __future__ import annotations
 
 import os
-import shlex
-import subprocess
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
 
 from sekret import age
 from sekret.errors import SekretError
@@ -22,27 +18,33 @@ from sekret.errors import SekretError
 PassphrasePrompt = Callable[[str], "str | None"]
 
 
-@dataclass
 class IdentityFinder:
     """Loads identities lazily and remembers what each source gave, for error messages."""
 
-    environ: Mapping[str, str]
-    ask_passphrase: PassphrasePrompt | None = None
-    notes: list[str] = field(default_factory=list)
-    _static: list[age.Identity] | None = None
+    def __init__(
+        self, environ: Mapping[str, str], ask_passphrase: PassphrasePrompt | None = None
+    ) -> None:
+        self.environ = environ
+        self.ask_passphrase = ask_passphrase
+        self.notes: list[str] = []
+        self._static: list[age.Identity] | None = None
 
-    def _home(self) -> Path:
-        return Path(self.environ.get("HOME") or os.path.expanduser("~"))
+    def __repr__(self) -> str:
+        return f"IdentityFinder(<{len(self.environ)} environment variables>)"
 
-    def default_keys_file(self) -> Path:
+    def _home(self) -> str:
+        return self.environ.get("HOME") or os.path.expanduser("~")
+
+    def default_keys_file(self) -> str:
         """``$XDG_CONFIG_HOME/sops/age/keys.txt``, else ``~/.config/sops/age/keys.txt``."""
         xdg = self.environ.get("XDG_CONFIG_HOME")
-        base = Path(xdg) if xdg else self._home() / ".config"
-        return base / "sops" / "age" / "keys.txt"
+        base = xdg if xdg else os.path.join(self._home(), ".config")
+        return os.path.join(base, "sops", "age", "keys.txt")
 
-    def _add_file(self, out: list[age.Identity], path: Path, label: str, ssh: bool) -> None:
+    def _add_file(self, out: list[age.Identity], path: str, label: str, ssh: bool) -> None:
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as f:
+                data = f.read()
         except FileNotFoundError:
             if label.startswith("SOPS_"):
                 self.notes.append(f"{label}: file {str(path)!r} does not exist")
@@ -53,8 +55,9 @@ class IdentityFinder:
         pub = None
         if ssh:
             try:
-                pub = Path(str(path) + ".pub").read_text()
-            except OSError:
+                with open(path + ".pub", encoding="utf-8") as f:
+                    pub = f.read()
+            except (OSError, UnicodeDecodeError):
                 pub = None
         try:
             found = age.parse_identity_file(
@@ -75,12 +78,12 @@ class IdentityFinder:
         if env.get("SOPS_AGE_SSH_PRIVATE_KEY_FILE"):
             self._add_file(
                 out,
-                Path(env["SOPS_AGE_SSH_PRIVATE_KEY_FILE"]),
+                env["SOPS_AGE_SSH_PRIVATE_KEY_FILE"],
                 "SOPS_AGE_SSH_PRIVATE_KEY_FILE",
                 True,
             )
         for name in ("id_ed25519", "id_rsa"):
-            self._add_file(out, self._home() / ".ssh" / name, f"~/.ssh/{name}", True)
+            self._add_file(out, os.path.join(self._home(), ".ssh", name), f"~/.ssh/{name}", True)
         if env.get("SOPS_AGE_KEY"):
             try:
                 found = age.parse_identity_file(env["SOPS_AGE_KEY"].encode(), name="SOPS_AGE_KEY")
@@ -88,8 +91,8 @@ class IdentityFinder:
             except SekretError as exc:
                 self.notes.append(f"SOPS_AGE_KEY: {exc}")
         if env.get("SOPS_AGE_KEY_FILE"):
-            self._add_file(out, Path(env["SOPS_AGE_KEY_FILE"]), "SOPS_AGE_KEY_FILE", False)
-        self._add_file(out, self.default_keys_file(), str(self.default_keys_file()), False)
+            self._add_file(out, env["SOPS_AGE_KEY_FILE"], "SOPS_AGE_KEY_FILE", False)
+        self._add_file(out, self.default_keys_file(), self.default_keys_file(), False)
         self._static = out
         return out
 
@@ -97,6 +100,9 @@ class IdentityFinder:
         cmd = self.environ.get("SOPS_AGE_KEY_CMD")
         if not cmd:
             return []
+        import shlex
+        import subprocess
+
         child_env = dict(self.environ)
         child_env["SOPS_AGE_RECIPIENT"] = recipient
         try:

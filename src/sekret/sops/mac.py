@@ -8,7 +8,7 @@ as its AAD.
 
 from __future__ import annotations
 
-import hashlib
+from sekret.crypto.kdf import sha512_hasher
 
 #: SHA-256("sops"): fed first when only encrypted values are authenticated.
 MAC_ONLY_ENCRYPTED_PREFIX = bytes.fromhex(
@@ -20,7 +20,8 @@ class MacBuilder:
     """Accumulates value plaintexts; :meth:`hexdigest` gives the sops MAC string."""
 
     def __init__(self, *, mac_only_encrypted: bool = False) -> None:
-        self._h = hashlib.sha512()
+        self._h = sha512_hasher()
+        self._digest: str | None = None
         self.mac_only_encrypted = mac_only_encrypted
         if mac_only_encrypted:
             self._h.update(MAC_ONLY_ENCRYPTED_PREFIX)
@@ -32,4 +33,6 @@ class MacBuilder:
 
     def hexdigest(self) -> str:
         """Upper-case hex SHA-512, as sops stores it."""
-        return self._h.hexdigest().upper()
+        if self._digest is None:
+            self._digest = self._h.finalize().hex().upper()  # a Hash finalizes once
+        return self._digest

@@ -7,7 +7,6 @@ key or a list element.
 
 from __future__ import annotations
 
-import json
 import re
 
 from sekret.errors import SopsError
@@ -144,6 +143,8 @@ def unset(root: t.Mapping, parts: list[PathPart]) -> None:
 def value_from_json(text: str) -> t.Node:
     """A ``set`` value: JSON, where numbers become floats as in sops."""
     try:
+        import json  # only ``set`` needs it
+
         data = json.loads(text, parse_int=float, object_pairs_hook=_Pairs)
     except ValueError as exc:
         raise TreePathError(f"the value is not valid JSON: {exc.args[0]}") from None

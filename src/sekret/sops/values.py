@@ -14,7 +14,6 @@ import os
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
-from decimal import Decimal
 
 from sekret.crypto import aead
 from sekret.errors import SopsError
@@ -57,6 +56,8 @@ def format_float(f: float) -> str:
         return "+Inf" if f > 0 else "-Inf"
     if f == 0:
         return "-0" if math.copysign(1.0, f) < 0 else "0"
+    from decimal import Decimal  # only floats need it
+
     s = format(Decimal(repr(f)), "f")
     if "." in s:
         s = s.rstrip("0").rstrip(".")

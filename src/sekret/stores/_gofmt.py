@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 from sekret.sops.tree import Comment, Leaf, Mapping, Node, Sequence
 from sekret.sops.values import format_float
@@ -56,6 +55,8 @@ def _digits(f: float) -> tuple[str, int]:
 
     ``abs(f) == 0.d1d2... * 10**dp`` (Go's ``decimalSlice`` ``d`` and ``dp``).
     """
+    from decimal import Decimal  # only floats need it
+
     _, digit_tuple, exponent = Decimal(repr(abs(f))).as_tuple()
     assert isinstance(exponent, int)
     text = "".join(map(str, digit_tuple))
