@@ -4,7 +4,9 @@ libyaml refuses, the scanner refuses too (and hands over, so the error is libyam
 
 from __future__ import annotations
 
+import collections
 import glob
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -64,11 +66,12 @@ def _docs(docs: list[_yaml_build.Doc]) -> object:
     ]
 
 
-def _built(
-    text: str, nodes: list[Node], comments: list[tuple[int, int]], aliases: bool, inside: bool
-) -> object:
+def _built(text: str, nodes: Iterable[Node], comments: Iterable[tuple[int, int]],
+           libyaml: bool) -> object:
     try:
-        return _docs(_yaml_build.build(text, nodes, comments, aliases=aliases, inside=inside))
+        return _docs(
+            _yaml_build.build(text, nodes, collections.deque(comments), libyaml=libyaml)
+        )
     except StoreError as exc:
         return ("error", str(exc), exc.line)
 
@@ -80,15 +83,22 @@ def check_same(text: str) -> bool:
     except yaml.YAMLError:
         lib_nodes = None
     try:
-        nodes, comments, inside = _yaml_scan.scan(text)
+        docs, comments = _yaml_scan.scan(text)
+        nodes = [_yaml_scan.materialize(n) for n in docs]
     except _yaml_scan.Unsupported:
         return False
     assert lib_nodes is not None, f"the scanner accepted what libyaml refuses: {text!r}"
     assert [_dump(n) for n in nodes] == [_dump(n) for n in lib_nodes], text
     lib_comments = _yaml_libyaml.candidate_comments(text)
-    assert _built(text, nodes, comments, False, inside) == _built(
-        text, lib_nodes, lib_comments, True, True
-    )
+    expected = _built(text, lib_nodes, lib_comments, True)
+    assert _built(text, nodes, comments, False) == expected
+    # the store's way: the builder drives the lazy scanner (comments arrive as read)
+    lazy_docs, lazy_comments = _yaml_scan.scan(text)
+    try:
+        lazy = _docs(_yaml_build.build(text, lazy_docs, lazy_comments, libyaml=False))
+    except StoreError as exc:
+        lazy = ("error", str(exc), exc.line)
+    assert lazy == expected, text
     return True
 
 
@@ -224,4 +234,4 @@ def test_the_scanner_takes_the_files_sops_writes() -> None:
 )
 def test_outside_the_subset_goes_to_libyaml(text: str) -> None:
     with pytest.raises(_yaml_scan.Unsupported):
-        _yaml_scan.scan(text)
+        [_yaml_scan.materialize(n) for n in _yaml_scan.scan(text)[0]]

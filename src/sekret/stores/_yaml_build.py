@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import collections
+from collections.abc import Iterable
 
 from sekret.sops import tree as t
 from sekret.stores._yaml_nodes import MAPPING, SCALAR, SEQUENCE, STR, Node
@@ -57,36 +58,38 @@ def scalar_value(node: Node, text: str) -> t.Scalar:
 
 class _Builder:
     def __init__(
-        self, text: str, comments: list[tuple[int, int]], aliases: bool, inside: bool
+        self, text: str, comments: collections.deque[tuple[int, int]], libyaml: bool
     ) -> None:
         self.text = text
-        self.aliases = aliases  # a node may appear twice (libyaml's may)
-        self.inside = inside  # a comment (candidate) may lie inside a scalar
-        self.comments = collections.deque(comments)
+        #: libyaml's nodes may appear twice (aliases) and its comment candidates may lie
+        #: inside any scalar; the scanner's only inside a block scalar's header line
+        self.libyaml = libyaml
+        self.comments = comments  # shared with a lazy scanner, which appends to it
         self.seen: set[int] = set()
         self.aliased = False
         self.doc = Doc(t.Mapping(), 0, 0, False)
+        self.root: Node | None = None  # the document's root node
         self._line_starts: list[int] | None = None
 
     def line(self, pos: int) -> int:
         """1-based line number of a text offset (for messages)."""
         if self._line_starts is None:
             starts = [0]
-            pos = self.text.find("\n")
-            while pos >= 0:
-                starts.append(pos + 1)
-                pos = self.text.find("\n", pos + 1)
+            nl = self.text.find("\n")
+            while nl >= 0:
+                starts.append(nl + 1)
+                nl = self.text.find("\n", nl + 1)
             self._line_starts = starts
         return bisect.bisect_right(self._line_starts, pos)
 
     def build(self, node: Node) -> t.Node | t.Leaf:
-        if self.aliases:
+        if self.libyaml:
             if id(node) in self.seen:
                 self.aliased = True
             self.seen.add(id(node))
         if node.kind == SCALAR:
             span = (node.start, node.end)
-            if self.inside:
+            if self.libyaml or node.style in ("|", ">"):
                 self.drop_inside(span)
             self.doc.spans.add(span)
             return t.Leaf(scalar_value(node, self.text), span)
@@ -114,7 +117,7 @@ class _Builder:
             if comments:
                 if comments[0][0] < knode.start:
                     out.extend(self.comments_before(knode.start))
-                if self.inside:
+                if self.libyaml:
                     self.drop_inside((knode.start, knode.end))
             if knode.kind != SCALAR:
                 key = None
@@ -133,18 +136,22 @@ class _Builder:
             if vnode.kind == SCALAR and vnode.tag is None and not vnode.style:
                 span = (vnode.start, vnode.end)  # the usual plain value, inline
                 spans_add(span)
-                if self.inside:
+                if self.libyaml:
                     self.drop_inside(span)
-                if self.aliases:
                     self.seen.add(id(vnode))
                 value: t.Node | t.Leaf = t.Leaf(resolve_plain(vnode.value), span)  # type: ignore[arg-type]
             else:
                 value = self.build(vnode)
+            if key == "sops" and node is self.root:  # the metadata entry, removed on emit
+                self.doc.sops_span = (text.rfind("\n", 0, knode.start) + 1, vnode.end)
             out.append((key, value))  # type: ignore[arg-type]
             # a trailing comment on the value's last line belongs to this entry
             if comments:
-                nl = text.find("\n", max(vnode.end - 1, 0))
-                line_end = len(text) if nl < 0 else nl + 1
+                if vnode.kind == SCALAR or vnode.flow:
+                    nl = text.find("\n", max(vnode.end - 1, 0))
+                    line_end = len(text) if nl < 0 else nl + 1
+                else:  # a block collection ends where the next token starts
+                    line_end = text.rfind("\n", 0, vnode.end) + 1
                 if comments[0][0] < line_end:
                     out.extend(self.comments_before(line_end))
         return t.Mapping(out)
@@ -172,18 +179,18 @@ class _Builder:
 
 def build(
     text: str,
-    nodes: list[Node],
-    comments: list[tuple[int, int]],
+    nodes: Iterable[Node],
+    comments: collections.deque[tuple[int, int]],
     *,
-    aliases: bool,
-    inside: bool,
+    libyaml: bool,
 ) -> list[Doc]:
-    """The documents of ``text``, whose parser gave ``nodes`` and ``comments``.
+    """The documents of ``text``, whose parser gives ``nodes`` and ``comments``.
 
-    ``aliases``: a node may appear twice (libyaml's may); ``inside``: a comment may lie
-    inside a scalar's span (libyaml's candidates may; the scanner tells).
+    ``libyaml``: the nodes come from libyaml (a node may appear twice, and a comment
+    candidate may lie inside any scalar's span) rather than from the lazy scanner, which
+    appends to ``comments`` as it reads.
     """
-    builder = _Builder(text, comments, aliases, inside)
+    builder = _Builder(text, comments, libyaml)
     docs: list[Doc] = []
     for node in nodes:
         if node.kind != MAPPING:
@@ -193,17 +200,16 @@ def build(
             )
         doc = Doc(t.Mapping(), node.start, node.end, node.flow)
         builder.doc = doc
+        builder.root = node
         builder.aliased = False
         root = builder.build(node)
         assert isinstance(root, t.Mapping)
+        doc.end = node.end  # known once a lazy node has been read
         root.items.extend(builder.comments_before(doc_end(text, node.end)))
         doc.root = root
         if doc.comments:
             doc.start = min(doc.start, min(c[0] for c in doc.comments))
         doc.in_place = not builder.aliased and not node.flow
-        for knode, vnode in node.pairs():
-            if knode.kind == SCALAR and knode.value == "sops":
-                doc.sops_span = (text.rfind("\n", 0, knode.start) + 1, vnode.end)
         docs.append(doc)
     if not docs and not builder.comments:
         raise StoreError("the YAML file has no document")

@@ -8,6 +8,8 @@ next token starts; an empty value sits just after its ``:`` or ``-``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 SCALAR, MAPPING, SEQUENCE = 0, 1, 2
 STR = "tag:yaml.org,2002:str"
 
@@ -39,10 +41,10 @@ class Node:
         #: collections: written in flow style ([…] or {…})
         self.flow = flow
 
-    def pairs(self) -> list[tuple[Node, Node]]:
-        """A mapping's key/value pairs."""
+    def pairs(self) -> Iterable[tuple[Node, Node]]:
+        """A mapping's key/value pairs (read once, as they come, from the scanner)."""
         return self.value  # type: ignore[return-value]
 
-    def children(self) -> list[Node]:
-        """A sequence's items."""
+    def children(self) -> Iterable[Node]:
+        """A sequence's items (read once, as they come, from the scanner)."""
         return self.value  # type: ignore[return-value]

@@ -17,7 +17,9 @@ objects), uses a fraction of the memory, and spares a short command PyYAML's imp
 
 from __future__ import annotations
 
+import collections
 import re
+from collections.abc import Iterator
 
 from sekret.stores._yaml_nodes import MAPPING, SCALAR, SEQUENCE, STR, Node
 
@@ -28,9 +30,7 @@ class Unsupported(Exception):
 
 # Characters that make the whole text go to libyaml: tabs, carriage returns, YAML
 # 1.1's other line breaks, a byte-order mark, and everything libyaml refuses to read.
-_ODD = re.compile(
-    "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
-)
+_ODD = "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 _ASCII_OK = b"\n" + bytes(range(0x20, 0x7F))
 _KEY_COLON = re.compile(r":(?= |$)")
 # Cannot start a plain scalar (``-?:`` only when followed by a space or the line end).
@@ -48,7 +48,7 @@ class _Reader:
         if text.isascii():  # the usual case, checked at C speed
             if text.encode("ascii").translate(None, _ASCII_OK):
                 raise Unsupported
-        elif _ODD.search(text):
+        elif re.search(_ODD, text):  # compiled only for non-ASCII text: it is costly
             raise Unsupported
         self.text = text
         lines = text.split("\n")
@@ -68,10 +68,10 @@ class _Reader:
                     raise Unsupported
         self.starts = starts
         self.indents = indents
-        self.comments: list[tuple[int, int]] = []
-        #: whether a comment lies inside a scalar's span (after a block header)
-        self.inside = False
+        #: comment spans, appended as they are read (the builder takes them from the left)
+        self.comments: collections.deque[tuple[int, int]] = collections.deque()
         self.i = 0
+        self.next = 0
 
     # --- lines -------------------------------------------------------------------------
 
@@ -110,9 +110,14 @@ class _Reader:
         self.comments.append((s + col, s + len(self.lines[i])))
 
     # --- documents ---------------------------------------------------------------------
+    #
+    # Collections are lazy: a mapping's or sequence's ``value`` is a generator that reads
+    # its entries as the builder asks for them, so only the nodes on the current path
+    # are alive (a 20,000-value file never holds 40,000 nodes at once). A node is
+    # *finished* when it is built (a scalar at once, a collection when its generator is
+    # exhausted); ``self.next`` is then the next content line after it.
 
-    def documents(self) -> list[Node]:
-        docs: list[Node] = []
+    def documents(self) -> Iterator[Node]:
         i = self.skip()
         if self.is_sep(i):
             self.i = i + 1
@@ -120,16 +125,16 @@ class _Reader:
         while True:
             if i >= self.n or self.is_sep(i):
                 raise Unsupported  # an empty document (or none at all)
-            node, i = self.node(i, -1)
-            docs.append(node)
+            yield self.node(i, -1)
+            i = self.next
             if i >= self.n:
-                return docs
+                return
             if not self.is_sep(i):
                 raise Unsupported  # content left of the root's indentation
             self.i = i + 1
             i = self.skip()
 
-    def node(self, i: int, parent: int) -> tuple[Node, int]:
+    def node(self, i: int, parent: int) -> Node:
         """The block collection starting on content line ``i`` (indented past ``parent``)."""
         k = self.indents[i]
         if self.is_dash(i):
@@ -147,10 +152,13 @@ class _Reader:
 
     # --- collections -------------------------------------------------------------------
 
-    def mapping(self, i: int, indent: int) -> tuple[Node, int]:
+    def mapping(self, i: int, indent: int) -> Node:
         """Keys at column ``indent``, the first on line ``i``."""
-        start = self.starts[i] + indent
-        pairs: list[tuple[Node, Node]] = []
+        node = Node(MAPPING, self.starts[i] + indent, -1, None, "", None, False)
+        node.value = self._pairs(node, i, indent)
+        return node
+
+    def _pairs(self, node: Node, i: int, indent: int) -> Iterator[tuple[Node, Node]]:
         lines, starts, indents, n = self.lines, self.starts, self.indents, self.n
         simple = _SIMPLE.match
         while True:
@@ -166,28 +174,33 @@ class _Reader:
                 key = m.group(1)
                 ks = base + indent
                 vs = base + m.start(2)
-                pairs.append((
-                    Node(SCALAR, ks, ks + len(key), key, "", None, False),
-                    Node(SCALAR, vs, vs + len(v), v, "", None, False),
-                ))
                 i += 1
                 if i < n and (indents[i] == len(lines[i]) or lines[i][indents[i]] == "#"):
                     self.i = i
                     i = self.skip()
+                yield (
+                    Node(SCALAR, ks, ks + len(key), key, "", None, False),
+                    Node(SCALAR, vs, vs + len(v), v, "", None, False),
+                )
             else:
                 found = self.key(line, indent, i)
                 if found is None:
                     raise Unsupported
                 knode, after = found
-                value, i = self.value(line, after, i, indent, in_mapping=True)
-                pairs.append((knode, value))
+                yield knode, self.value(line, after, i, indent, in_mapping=True)
+                i = self.next
             if self._closes(i, indent):
-                return Node(MAPPING, start, self.at(i), pairs), i
+                node.end = self.at(i)
+                self.next = i
+                return
 
-    def sequence(self, i: int, indent: int, *, indentless: bool) -> tuple[Node, int]:
+    def sequence(self, i: int, indent: int, *, indentless: bool) -> Node:
         """``-`` items at column ``indent``, the first on line ``i``."""
-        start = self.starts[i] + indent
-        items: list[Node] = []
+        node = Node(SEQUENCE, self.starts[i] + indent, -1, None, "", None, False)
+        node.value = self._items(node, i, indent, indentless)
+        return node
+
+    def _items(self, node: Node, i: int, indent: int, indentless: bool) -> Iterator[Node]:
         while True:
             line = self.lines[i]
             j = indent + 1
@@ -197,17 +210,18 @@ class _Reader:
             if j < size and line[j] == "-" and (j + 1 == size or line[j + 1] == " "):
                 raise Unsupported  # "- - x": a compact nested sequence
             if j < size and line[j] != "#" and self.key(line, j, i) is not None:
-                item, i = self.mapping(i, j)
+                yield self.mapping(i, j)
             else:
-                item, i = self.value(line, indent + 1, i, indent, in_mapping=False)
-            items.append(item)
+                yield self.value(line, indent + 1, i, indent, in_mapping=False)
+            i = self.next
             if self._closes(i, indent):
                 break
             if not self.is_dash(i):
                 if indentless:
                     break  # the parent mapping's next key
                 raise Unsupported
-        return Node(SEQUENCE, start, self.at(i), items), i
+        node.end = self.at(i)
+        self.next = i
 
     # --- keys and values ---------------------------------------------------------------
 
@@ -236,14 +250,9 @@ class _Reader:
             raise Unsupported
         return Node(SCALAR, base + col, base + col + len(text), text), m.start() + 1
 
-    def value(
-        self, line: str, col: int, i: int, indent: int, *, in_mapping: bool
-    ) -> tuple[Node, int]:
-        """The value after a ``:`` or ``-`` at column ``col`` of line ``i``.
-
-        ``indent`` is the column of its key (or dash). Returns the node and the next
-        content line.
-        """
+    def value(self, line: str, col: int, i: int, indent: int, *, in_mapping: bool) -> Node:
+        """The value after a ``:`` or ``-`` at column ``col`` of line ``i`` (``indent``
+        is the column of its key or dash)."""
         size = len(line)
         j = col
         while j < size and line[j] == " ":
@@ -260,7 +269,8 @@ class _Reader:
                     return self.node(nxt, indent)
                 if k == indent and in_mapping and self.is_dash(nxt):
                     return self.sequence(nxt, indent, indentless=True)
-            return Node(SCALAR, base + col, base + col, ""), nxt
+            self.next = nxt
+            return Node(SCALAR, base + col, base + col, "")
         c = line[j]
         if c == "|":
             return self.literal(line, j, i, indent)
@@ -269,10 +279,8 @@ class _Reader:
             kind = SEQUENCE if c == "[" else MAPPING
             node = Node(kind, base + j, base + j + 2, [], flow=True)
             self._line_rest(line, j + 2, i)
-            self.i = i + 1
-            nxt = self.skip()
-            self._closes(nxt, indent)
-            return node, nxt
+            self._after(i + 1, indent)
+            return node
         if c == "'" or c == '"':
             end, text = _quoted(line, j)
             node = Node(SCALAR, base + j, base + end, text, c, STR)
@@ -287,10 +295,16 @@ class _Reader:
             if h >= 0:
                 self.comment_at(i, h + 1)
             node = Node(SCALAR, base + j, base + j + len(text), text)
-        self.i = i + 1
+        self._after(i + 1, indent)
+        return node
+
+    def _after(self, i: int, indent: int) -> None:
+        """After a value ending before line ``i``: the next content line, which must not
+        continue the value."""
+        self.i = i
         nxt = self.skip()
         self._closes(nxt, indent)
-        return node, nxt
+        self.next = nxt
 
     def _line_rest(self, line: str, p: int, i: int) -> None:
         """After a quoted scalar or block header: blanks, then the end or a comment."""
@@ -303,15 +317,14 @@ class _Reader:
                 raise Unsupported
             self.comment_at(i, q)
 
-    def literal(self, line: str, j: int, i: int, indent: int) -> tuple[Node, int]:
+    def literal(self, line: str, j: int, i: int, indent: int) -> Node:
         """A literal block scalar whose header ``|`` is at column ``j`` of line ``i``."""
         chomp = line[j + 1 : j + 2]
         p = j + 2 if chomp in ("-", "+") else j + 1
         if p < len(line):
             if line[p] != " ":
                 raise Unsupported  # an indentation indicator, or junk
-            self._line_rest(line, p, i)
-            self.inside = True  # that comment lies inside the scalar's span
+            self._line_rest(line, p, i)  # a comment inside the scalar's span: dropped
         lines, indents, n = self.lines, self.indents, self.n
         first = i + 1
         if first >= n or indents[first] == len(lines[first]) or indents[first] <= indent:
@@ -342,10 +355,8 @@ class _Reader:
             text += "\n"
         end = self.starts[q] if q < n else len(self.text)
         node = Node(SCALAR, self.starts[i] + j, end, text, "|", STR)
-        self.i = q
-        nxt = self.skip()
-        self._closes(nxt, indent)
-        return node, nxt
+        self._after(q, indent)
+        return node
 
 
 def _quoted(line: str, j: int) -> tuple[int, str]:
@@ -366,9 +377,17 @@ def _quoted(line: str, j: int) -> tuple[int, str]:
         p = end + 2
 
 
-def scan(text: str) -> tuple[list[Node], list[tuple[int, int]], bool]:
-    """The documents' root nodes, every comment's span, and whether one of those lies
-    inside a scalar's span; or :class:`Unsupported`."""
+def scan(text: str) -> tuple[Iterator[Node], collections.deque[tuple[int, int]]]:
+    """The documents' root nodes (lazy: see :class:`_Reader`) and the comment spans
+    read so far; :class:`Unsupported` may come at any point of the iteration."""
     reader = _Reader(text)
-    docs = reader.documents()
-    return docs, reader.comments, reader.inside
+    return reader.documents(), reader.comments
+
+
+def materialize(node: Node) -> Node:
+    """Read a lazy node whole (for tests and comparisons)."""
+    if node.kind == MAPPING:
+        node.value = [(materialize(k), materialize(v)) for k, v in node.pairs()]
+    elif node.kind == SEQUENCE:
+        node.value = [materialize(c) for c in node.children()]
+    return node

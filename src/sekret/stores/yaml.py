@@ -14,6 +14,8 @@ the same nodes, which :mod:`._yaml_build` turns into the tree.
 
 from __future__ import annotations
 
+import collections
+
 from sekret.sops import tree as t
 from sekret.sops.metadata import MetadataNotFoundError
 from sekret.stores import _yaml_build, _yaml_scan
@@ -26,21 +28,21 @@ from sekret.stores.base import StoreError
 def parse(text: str) -> list[Doc]:
     """The documents of a YAML text (CRLF already folded), or :class:`StoreError`."""
     try:
-        nodes, comments, inside = _yaml_scan.scan(text)
-        aliases = False
+        nodes, comments = _yaml_scan.scan(text)
+        return _yaml_build.build(text, nodes, comments, libyaml=False)
     except _yaml_scan.Unsupported:
-        from sekret.stores import _yaml_libyaml as lib
+        pass  # outside the scanner's subset (or invalid): libyaml decides
+    from sekret.stores import _yaml_libyaml as lib
 
-        try:
-            comments = lib.candidate_comments(text)
-            nodes = lib.compose(text)
-        except lib.MarkedError as exc:
-            line = exc.problem_mark.line + 1 if exc.problem_mark else None
-            raise StoreError(f"invalid YAML: {exc.problem or 'syntax error'}", line=line) from None
-        except lib.Error:
-            raise StoreError("invalid YAML") from None
-        aliases = inside = True
-    return _yaml_build.build(text, nodes, comments, aliases=aliases, inside=inside)
+    try:
+        candidates = collections.deque(lib.candidate_comments(text))
+        docs = lib.compose(text)
+    except lib.MarkedError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise StoreError(f"invalid YAML: {exc.problem or 'syntax error'}", line=line) from None
+    except lib.Error:
+        raise StoreError("invalid YAML") from None
+    return _yaml_build.build(text, docs, candidates, libyaml=True)
 
 
 class YamlStore:
@@ -88,10 +90,10 @@ class YamlStore:
         meta = t.to_python(first)
         out = []
         for d in docs:
-            d.root = t.Mapping(
-                [i for i in d.root.items if isinstance(i, t.Comment) or i[0] != "sops"]
+            out.append(
+                t.Mapping([i for i in d.root.items if isinstance(i, t.Comment) or i[0] != "sops"])
             )
-            out.append(d.root)
+            d.root = t.Mapping()  # emitting needs the spans, not the tree: let it go
         if not isinstance(meta, dict):
             raise MetadataNotFoundError()
         return out, meta
@@ -158,13 +160,20 @@ class YamlStore:
 
     def _collect(self, new: t.Mapping, old: Doc, edits: list[tuple[int, int, str]]) -> bool:
         """Replacements for changed leaves; False if the structure no longer matches."""
-        seen_spans: set[tuple[int, int]] = set()
+        # Every scalar of the old document but the sops block must come back, once, in
+        # order: spans are counted and must increase (no set of 20,000 spans is built).
+        seen = [0, -1]  # scalars seen, start of the last one
         seen_comments: set[tuple[int, int]] = set()
-        sops_spans = set()
-        if old.sops_span is not None:
-            s0, s1 = old.sops_span
-            sops_spans = {sp for sp in old.spans if s0 <= sp[0] < s1}
-            sops_spans |= {c for c in old.comments if s0 <= c[0] < s1}
+        s0, s1 = old.sops_span if old.sops_span is not None else (-1, -1)
+        in_sops = sum(1 for sp in old.spans if s0 <= sp[0] < s1) if s1 >= 0 else 0
+        sops_comments = {c for c in old.comments if s0 <= c[0] < s1}
+
+        def scalar_seen(span: tuple[int, int]) -> bool:
+            if span[0] <= seen[1] or span not in old.spans or s0 <= span[0] < s1:
+                return False
+            seen[0] += 1
+            seen[1] = span[0]
+            return True
 
         def walk(node: object, in_seq: bool) -> bool:
             if isinstance(node, t.Mapping):
@@ -183,9 +192,8 @@ class YamlStore:
                     elif not walk(element, True):
                         return False
                 return True
-            if not isinstance(node, t.Leaf) or node.span is None:
+            if not isinstance(node, t.Leaf) or node.span is None or not scalar_seen(node.span):
                 return False
-            seen_spans.add(node.span)
             s, e = node.span
             original = self._text[s:e]
             rendered = render_scalar(node.value)
@@ -224,24 +232,22 @@ class YamlStore:
             if c.span is None:
                 return False
             s, e = c.span
-            seen_comments.add(c.span)
             if c.span in old.spans:  # a "- ENC[…,type:comment]" list item from sops
+                if not scalar_seen(c.span):
+                    return False
                 line_start = self._text.rfind("\n", 0, s) + 1
                 dash = self._text.rfind("-", line_start, s)
                 edits.append((dash if dash >= 0 else s, e, "#" + c.text))
                 return True
+            seen_comments.add(c.span)
             if self._text[s + 1 : e] != c.text:
                 edits.append((s, e, "#" + c.text))
             return True
 
         if not walk(new, False):
             return False
-        wanted_spans = old.spans - sops_spans
-        wanted_comments = old.comments - sops_spans
-        list_comment_spans = {sp for sp in seen_comments if sp in old.spans}
-        return (
-            seen_spans | list_comment_spans == wanted_spans
-            and (seen_comments - list_comment_spans) >= wanted_comments
+        return seen[0] == len(old.spans) - in_sops and seen_comments >= (
+            old.comments - sops_comments
         )
 
     def emit_value(self, value: t.Node | t.Leaf) -> bytes:
