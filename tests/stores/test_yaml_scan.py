@@ -57,6 +57,7 @@ def _docs(docs: list[_yaml_build.Doc]) -> object:
             d.end,
             d.flow,
             sorted(d.spans),
+            d.spans == sorted(set(d.spans)),  # emitting relies on text order, each once
             sorted(d.comments),
             d.sops_span,
             sorted(d.flow_spans),

@@ -70,8 +70,10 @@ def seal(
     *,
     now: datetime | None = None,
     stash: engine.Stash | None = None,
+    in_place: bool = False,
 ) -> bytes:
-    """Encrypt ``docs`` under ``data_key``, set lastmodified and MAC, emit the file."""
+    """Encrypt ``docs`` under ``data_key``, set lastmodified and MAC, emit the file
+    (``in_place``: ``docs`` are the caller's to let go, see the engine)."""
     cipher = Cipher(data_key)
     enc_docs, mac = engine.encrypt_documents(
         docs,
@@ -79,6 +81,7 @@ def seal(
         CryptRules(meta.crypt_rule),
         mac_only_encrypted=meta.mac_only_encrypted,
         stash=stash,
+        in_place=in_place,
     )
     meta.lastmodified = format_lastmodified(_now(now))
     meta.mac = cipher.encrypt(mac, meta.lastmodified)
@@ -114,8 +117,9 @@ def encrypt(
     data_key = keysources.new_data_key(rng=rng)
     keysources.wrap_data_key(data_key, meta)
     if output is not None and output is not store:
-        return seal([t.strip_spans(d) for d in docs], output, meta, data_key, now=now)
-    return seal(docs, store, meta, data_key, now=now)
+        docs = [t.strip_spans(d) for d in docs]
+        return seal(docs, output, meta, data_key, now=now, in_place=True)
+    return seal(docs, store, meta, data_key, now=now, in_place=True)  # just parsed: ours
 
 
 def load_metadata(data: bytes, store: Store) -> tuple[list[t.Mapping], Metadata]:
@@ -146,6 +150,7 @@ def open_(
         CryptRules(meta.crypt_rule),
         mac_only_encrypted=meta.mac_only_encrypted,
         keep_stash=stash,
+        in_place=True,  # enc_docs are ours, and are let go
     )
     del enc_docs
     opened = Opened(store, docs, meta, data_key, result.stash)

@@ -77,7 +77,8 @@ class _Walk:
                     hint="quote the key to make it a string",
                 )
             sub_hit = hit or (not self.by_comments and rules.key_matches(key))
-            out.append((key, self.value(value, prefix + key + ":", sub_hit, stack)))
+            new = self.value(value, prefix + key + ":", sub_hit, stack)
+            out.append(item if new is value else (key, new))
             if self.by_comments:
                 stack[-1] = []
         return t.Mapping(out)
@@ -121,8 +122,14 @@ def encrypt_documents(
     *,
     mac_only_encrypted: bool = False,
     stash: Stash | None = None,
+    in_place: bool = False,
 ) -> tuple[list[t.Mapping], str]:
-    """Encrypt every value the rules select; return the new documents and the MAC."""
+    """Encrypt every value the rules select; return the new documents and the MAC.
+
+    ``in_place``: the caller owns ``docs`` and lets them go: a leaf's value is replaced
+    in its :class:`~sekret.sops.tree.Leaf` (a large file's plaintext is not held
+    twice alongside its ciphertext).
+    """
     mac = MacBuilder(mac_only_encrypted=mac_only_encrypted)
     add_mac = mac.add
     stash = stash or {}
@@ -139,13 +146,21 @@ def encrypt_documents(
             return t.Comment(enc, node.span)
         span = node.span if type(node) is t.Leaf else None
         value = node.value if type(node) is t.Leaf else node
-        plaintext, type_name = serialise(value)  # type: ignore[arg-type]
+        if type(value) is str:  # the usual value: spare serialise's type checks
+            plaintext, type_name = value.encode("utf-8", "surrogateescape"), "str"
+        else:
+            plaintext, type_name = serialise(value)  # type: ignore[arg-type]
         add_mac(plaintext, encrypted=encrypted)
         if not encrypted or (type_name == "str" and value == ""):
             return node
         iv = stash.get((aad, type_name, plaintext))
         enc = seal(value, aad, iv=iv, raw=(plaintext, type_name))  # type: ignore[arg-type]
-        return t.Leaf(enc, span) if span is not None else enc
+        if span is None:
+            return enc
+        if in_place:
+            node.value = enc  # type: ignore[attr-defined]
+            return node
+        return t.Leaf(enc, span)
 
     out = _Walk(rules, leaf).documents(docs)
     return out, mac.hexdigest()
@@ -158,9 +173,14 @@ def decrypt_documents(
     *,
     mac_only_encrypted: bool = False,
     keep_stash: bool = True,
+    in_place: bool = False,
 ) -> tuple[list[t.Mapping], WalkResult]:
     """Decrypt every encrypted value; return the plain documents, MAC and IV stash
-    (left empty without ``keep_stash``: a plain decryption never re-encrypts)."""
+    (left empty without ``keep_stash``: a plain decryption never re-encrypts).
+
+    ``in_place``: as for :func:`encrypt_documents` (the ciphertext is let go as the
+    walk goes).
+    """
     mac = MacBuilder(mac_only_encrypted=mac_only_encrypted)
     add_mac = mac.add
     stash: Stash = {}
@@ -204,7 +224,12 @@ def decrypt_documents(
         if keep_stash:
             stash[(aad, type_name, plaintext)] = iv
         add_mac(plaintext, encrypted=True)
-        return t.Leaf(plain, span) if span is not None else plain
+        if span is None:
+            return plain
+        if in_place:
+            node.value = plain  # type: ignore[attr-defined]
+            return node
+        return t.Leaf(plain, span)
 
     out = _Walk(rules, leaf).documents(docs)
     return out, WalkResult(mac.hexdigest(), stash)

@@ -37,7 +37,8 @@ class Doc:
         self.start = start  # text offset of the root node (or of a comment before it)
         self.end = end  # text offset just past the root node
         self.flow = flow  # the root is a flow mapping ({…}): cannot append a block to it
-        self.spans: set[tuple[int, int]] = set()
+        #: every scalar's span, in text order (a list: a set of 20,000 would cost 2 MiB)
+        self.spans: list[tuple[int, int]] = []
         self.comments: set[tuple[int, int]] = set()
         self.sops_span: tuple[int, int] | None = None  # the "sops:" entry, removed on emit
         self.flow_spans: set[tuple[int, int]] = set()  # scalars inside [..] or {..}
@@ -91,7 +92,7 @@ class _Builder:
             span = (node.start, node.end)
             if self.libyaml or node.style in ("|", ">"):
                 self.drop_inside(span)
-            self.doc.spans.add(span)
+            self.doc.spans.append(span)
             return t.Leaf(scalar_value(node, self.text), span)
         if node.flow:
             kids = (
@@ -112,7 +113,7 @@ class _Builder:
         keys: dict[object, int] = {}
         text = self.text
         comments = self.comments
-        spans_add = self.doc.spans.add
+        spans_add = self.doc.spans.append
         for knode, vnode in node.pairs():
             if comments:
                 if comments[0][0] < knode.start:
@@ -205,6 +206,8 @@ def build(
         root = builder.build(node)
         assert isinstance(root, t.Mapping)
         doc.end = node.end  # known once a lazy node has been read
+        if libyaml:  # an alias repeats a node's span: keep each once, in order
+            doc.spans = sorted(set(doc.spans))
         root.items.extend(builder.comments_before(doc_end(text, node.end)))
         doc.root = root
         if doc.comments:

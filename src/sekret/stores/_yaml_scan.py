@@ -53,9 +53,8 @@ class _Reader:
         self.text = text
         lines = text.split("\n")
         lines.pop()
-        self.lines = lines
         self.n = len(lines)
-        starts = [0] * self.n
+        starts = [0] * (self.n + 1)
         indents = [0] * self.n
         pos = 0
         for i, line in enumerate(lines):
@@ -66,8 +65,14 @@ class _Reader:
             elif line.startswith(("---", "...", "%")):
                 if line != "---":
                     raise Unsupported
+        starts[self.n] = len(text)
+        #: where each line starts (and, last, the text's end): line ``i`` is
+        #: ``text[starts[i] : starts[i + 1] - 1]``, sliced when needed: the list of
+        #: lines is let go here, not kept alongside the tree being built
         self.starts = starts
         self.indents = indents
+        self.lines = _Lines(text, starts)
+        self.keys: dict[str, str] = {}
         #: comment spans, appended as they are read (the builder takes them from the left)
         self.comments: collections.deque[tuple[int, int]] = collections.deque()
         self.i = 0
@@ -77,15 +82,15 @@ class _Reader:
 
     def skip(self) -> int:
         """Move past blank and comment lines, recording the comments; the next line."""
-        i, lines, indents, n = self.i, self.lines, self.indents, self.n
+        i, text, starts, indents, n = self.i, self.text, self.starts, self.indents, self.n
         while i < n:
-            line = lines[i]
+            s = starts[i]
             k = indents[i]
-            if k == len(line):
+            e = starts[i + 1] - 1
+            if s + k == e:
                 i += 1
-            elif line[k] == "#":
-                s = self.starts[i]
-                self.comments.append((s + k, s + len(line)))
+            elif text[s + k] == "#":
+                self.comments.append((s + k, e))
                 i += 1
             else:
                 break
@@ -106,8 +111,7 @@ class _Reader:
 
     def comment_at(self, i: int, col: int) -> None:
         """A comment from column ``col`` of line ``i`` to its end."""
-        s = self.starts[i]
-        self.comments.append((s + col, s + len(self.lines[i])))
+        self.comments.append((self.starts[i] + col, self.starts[i + 1] - 1))
 
     # --- documents ---------------------------------------------------------------------
     #
@@ -159,23 +163,26 @@ class _Reader:
         return node
 
     def _pairs(self, node: Node, i: int, indent: int) -> Iterator[tuple[Node, Node]]:
-        lines, starts, indents, n = self.lines, self.starts, self.indents, self.n
+        text, starts, indents, n = self.text, self.starts, self.indents, self.n
         simple = _SIMPLE.match
+        keys = self.keys
         while True:
-            line = lines[i]
-            m = simple(line)
+            base = starts[i]
+            m = simple(text, base, starts[i + 1] - 1)
             if (
                 m is not None
-                and m.start(1) == indent
+                and m.start(1) == base + indent
                 and (v := m.group(2))[-1] not in " :"
                 and ": " not in v
             ):
-                base = starts[i]
                 key = m.group(1)
+                key = keys.setdefault(key, key)  # one string per distinct key
                 ks = base + indent
-                vs = base + m.start(2)
+                vs = m.start(2)
                 i += 1
-                if i < n and (indents[i] == len(lines[i]) or lines[i][indents[i]] == "#"):
+                if i < n and (
+                    (k := starts[i] + indents[i]) == starts[i + 1] - 1 or text[k] == "#"
+                ):
                     self.i = i
                     i = self.skip()
                 yield (
@@ -183,6 +190,7 @@ class _Reader:
                     Node(SCALAR, vs, vs + len(v), v, "", None, False),
                 )
             else:
+                line = self.lines[i]
                 found = self.key(line, indent, i)
                 if found is None:
                     raise Unsupported
@@ -248,6 +256,7 @@ class _Reader:
         text = text.rstrip(" ")
         if len(text) > _MAX_KEY:
             raise Unsupported
+        text = self.keys.setdefault(text, text)
         return Node(SCALAR, base + col, base + col + len(text), text), m.start() + 1
 
     def value(self, line: str, col: int, i: int, indent: int, *, in_mapping: bool) -> Node:
@@ -357,6 +366,19 @@ class _Reader:
         node = Node(SCALAR, self.starts[i] + j, end, text, "|", STR)
         self._after(q, indent)
         return node
+
+
+class _Lines:
+    """The text's lines by index, each sliced when asked for."""
+
+    __slots__ = ("starts", "text")
+
+    def __init__(self, text: str, starts: list[int]) -> None:
+        self.text = text
+        self.starts = starts
+
+    def __getitem__(self, i: int) -> str:
+        return self.text[self.starts[i] : self.starts[i + 1] - 1]
 
 
 def _quoted(line: str, j: int) -> tuple[int, str]:

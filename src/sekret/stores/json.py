@@ -14,6 +14,7 @@ one pass and joined once: sops's own writer is quadratic in the number of values
 from __future__ import annotations
 
 import base64
+import io
 import json
 import re
 from datetime import datetime
@@ -87,12 +88,22 @@ def parse(data: bytes, *, strict_end: bool) -> Mapping:
 
 
 class _Writer:
-    """Appends the pieces of one JSON document to ``out``; joined once at the end."""
+    """Appends the pieces of one JSON document to ``out``, which is joined, fixed up and
+    encoded into ``sink`` every few thousand pieces (a large file's output is never
+    held as pieces, text and bytes at once)."""
+
+    _FLUSH = 8192
 
     def __init__(self, indent: str | None = "\t") -> None:
         self.out: list[str] = []
         self.indent = indent
         self._pads: list[str] = []
+        self.sink = io.BytesIO()
+
+    def flush(self) -> None:
+        """Move the pieces so far into ``sink``."""
+        self.sink.write(json_quote_fixup("".join(self.out)).encode("utf-8"))
+        self.out.clear()
 
     def _pad(self, depth: int) -> str:
         pads = self._pads
@@ -131,6 +142,8 @@ class _Writer:
             out.append(_quote(key))
             out.append(": ")
             self.value(value, depth + 1)
+            if len(out) > self._FLUSH:
+                self.flush()
         out.append(self._pad(depth) + close)
 
     def items(self, values: list[object], depth: int) -> None:
@@ -145,10 +158,13 @@ class _Writer:
             out.append(inner if first else "," + inner)
             first = False
             self.value(value, depth + 1)
+            if len(out) > self._FLUSH:
+                self.flush()
         out.append(self._pad(depth) + "]")
 
-    def getvalue(self) -> str:
-        return json_quote_fixup("".join(self.out))
+    def getvalue(self) -> bytes:
+        self.flush()
+        return self.sink.getvalue()
 
 
 def scalar(value: object) -> str:
@@ -179,8 +195,9 @@ def dumps(node: Node | Leaf | dict[str, object] | list[object], *, newline: bool
     """``node`` as sops's JSON writer outputs it (TAB-indented, Go escapes)."""
     writer = _Writer()
     writer.value(node, 0)
-    text = writer.getvalue()
-    return (text + "\n" if newline else text).encode("utf-8")
+    if newline:
+        writer.out.append("\n")
+    return writer.getvalue()
 
 
 def _compact(node: object) -> str:

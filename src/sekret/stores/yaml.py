@@ -15,6 +15,9 @@ the same nodes, which :mod:`._yaml_build` turns into the tree.
 from __future__ import annotations
 
 import collections
+import io
+import re
+from collections.abc import Iterator
 
 from sekret.sops import tree as t
 from sekret.sops.metadata import MetadataNotFoundError
@@ -120,14 +123,18 @@ class YamlStore:
     def _emit(self, docs: list[t.Mapping], metadata: dict[str, object] | None) -> bytes:
         block = render_block({"sops": metadata}, 0) if metadata is not None else ""
         if self._docs and len(docs) == len(self._docs):
-            parts = []
+            # Written piece by piece into one buffer: joining the pieces into a text
+            # and encoding it would hold three copies of a large file at once.
+            buf = io.BytesIO()
+            write = buf.write
             pos = 0
             for old, new in zip(self._docs, docs, strict=True):
-                parts.append(self._text[pos : old.start])
-                parts.append(self._emit_doc(old, new, block))
+                write(self._text[pos : old.start].encode())
+                for piece in self._emit_doc(old, new, block):
+                    write(piece.encode())
                 pos = doc_end(self._text, old.end)
-            parts.append(self._text[pos:])
-            return "".join(parts).encode()
+            write(self._text[pos:].encode())
+            return buf.getvalue()
         out = []
         for i, d in enumerate(docs):
             if i:
@@ -135,45 +142,59 @@ class YamlStore:
             out.append(render_block(d, 0) + block)
         return "".join(out).encode()
 
-    def _emit_doc(self, old: Doc, new: t.Mapping, block: str) -> str:
+    def _emit_doc(self, old: Doc, new: t.Mapping, block: str) -> Iterator[str]:
+        """One document's text, in pieces."""
         edits: list[tuple[int, int, str]] = []
         if not old.in_place or not self._collect(new, old, edits):
             body = render_block(new, 0) + block
-            return body if body else "{}\n"
+            yield body if body else "{}\n"
+            return
         if old.sops_span is not None:
             edits.append((old.sops_span[0], old.sops_span[1], ""))
         edits.sort()
-        end = doc_end(self._text, old.end)
-        parts = []
+        text = self._text
+        end = doc_end(text, old.end)
         pos = old.start
+        last = ""
         for s, e, repl in edits:
-            parts.append(self._text[pos:s])
-            parts.append(repl)
+            if pos < s:
+                yield (last := text[pos:s])
+            if repl:
+                yield (last := repl)
             pos = e
-        parts.append(self._text[pos:end])
-        text = "".join(parts)
+        if pos < end:
+            yield (last := text[pos:end])
         if block:
-            if text and not text.endswith("\n"):
-                text += "\n"
-            text += block
-        return text
+            if last and not last.endswith("\n"):
+                yield "\n"
+            yield block
 
     def _collect(self, new: t.Mapping, old: Doc, edits: list[tuple[int, int, str]]) -> bool:
         """Replacements for changed leaves; False if the structure no longer matches."""
         # Every scalar of the old document but the sops block must come back, once, in
-        # order: spans are counted and must increase (no set of 20,000 spans is built).
-        seen = [0, -1]  # scalars seen, start of the last one
+        # order: the walk must meet old.spans (in text order) one after the other.
+        spans = old.spans
+        size = len(spans)
+        seen = [0]  # index of the next span the walk must meet
         seen_comments: set[tuple[int, int]] = set()
         s0, s1 = old.sops_span if old.sops_span is not None else (-1, -1)
-        in_sops = sum(1 for sp in old.spans if s0 <= sp[0] < s1) if s1 >= 0 else 0
         sops_comments = {c for c in old.comments if s0 <= c[0] < s1}
 
+        def expected() -> tuple[int, int] | None:
+            i = seen[0]
+            while i < size and s0 <= spans[i][0] < s1:
+                i += 1  # the sops block's scalars: not in the new tree
+            seen[0] = i
+            return spans[i] if i < size else None
+
         def scalar_seen(span: tuple[int, int]) -> bool:
-            if span[0] <= seen[1] or span not in old.spans or s0 <= span[0] < s1:
+            if expected() != span:
                 return False
             seen[0] += 1
-            seen[1] = span[0]
             return True
+
+        text = self._text
+        flow_spans = old.flow_spans
 
         def walk(node: object, in_seq: bool) -> bool:
             if isinstance(node, t.Mapping):
@@ -181,7 +202,29 @@ class YamlStore:
                     if isinstance(entry, t.Comment):
                         if not comment(entry, False):
                             return False
-                    elif not walk(entry[1], False):
+                        continue
+                    leaf = entry[1]
+                    if type(leaf) is t.Leaf and type(leaf.value) is str:
+                        # the usual entry when encrypting: an ENC[…] string (written
+                        # as it is: plain-safe) in a block mapping, replacing a plain
+                        # one-line scalar — what the general path below would do
+                        span = leaf.span
+                        i = seen[0]
+                        enc: str = leaf.value
+                        if (
+                            i < size
+                            and spans[i] == span
+                            and enc.startswith("ENC[")
+                            and _ENC_PLAIN(enc) is not None
+                            and not s0 <= span[0] < s1
+                            and span not in flow_spans
+                            and text[span[0] : span[0] + 1] not in "|>"
+                        ):
+                            seen[0] = i + 1
+                            if text[span[0] : span[1]] != enc:
+                                edits.append((span[0], span[1], enc))
+                            continue
+                    if not walk(leaf, False):
                         return False
                 return True
             if isinstance(node, t.Sequence):
@@ -232,7 +275,7 @@ class YamlStore:
             if c.span is None:
                 return False
             s, e = c.span
-            if c.span in old.spans:  # a "- ENC[…,type:comment]" list item from sops
+            if expected() == c.span:  # a "- ENC[…,type:comment]" list item from sops
                 if not scalar_seen(c.span):
                     return False
                 line_start = self._text.rfind("\n", 0, s) + 1
@@ -246,7 +289,7 @@ class YamlStore:
 
         if not walk(new, False):
             return False
-        return seen[0] == len(old.spans) - in_sops and seen_comments >= (
+        return expected() is None and seen_comments >= (
             old.comments - sops_comments
         )
 
@@ -260,6 +303,9 @@ class YamlStore:
         if isinstance(inner, str):
             return inner.encode("utf-8", "surrogateescape")
         return (render_scalar(inner) + "\n").encode()
+
+
+_ENC_PLAIN = re.compile(r"ENC\[AES256_GCM,[A-Za-z0-9+/=,:_]*\]\Z").match
 
 
 def _same_value(original: str, value: t.Scalar) -> bool:
