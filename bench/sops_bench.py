@@ -103,6 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--python", default=str(REPO / ".venv" / "bin" / "python"))
     p.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "sops.md")
     args = p.parse_args(argv)
+    args.out = args.out.resolve()  # the runs happen in a work directory
     tools = Tools(args.python)
     started = time.perf_counter()
     # An installed wheel has its bytecode compiled; an editable checkout may not
@@ -150,6 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"sops bench: FAILED: {exc}", file=sys.stderr)
         return 1
     finally:
+        os.chdir(REPO)
         os.environ.clear()
         os.environ.update(env_backup)
     text = _report(rows, args, time.perf_counter() - started, median_row("floor", floor),
