@@ -55,6 +55,8 @@ def test_json_round_trip(doc: Mapping) -> None:
     (back,) = store.load_plain(out)
     assert _same(back, doc)
     assert store.emit_plain([back]) == out
+    # a top-level "sops" key is the metadata's place: such a file counts as encrypted
+    doc = Mapping([i for i in doc.items if isinstance(i, Comment) or i[0] != "sops"])
     docs, meta = store.load_encrypted(store.emit_encrypted([doc], META))
     assert _same(docs[0], doc) and meta == META
 
