@@ -95,8 +95,11 @@ class _Builder:
             self.doc.spans.append(span)
             return t.Leaf(scalar_value(node, self.text), span)
         if node.flow:
+            # (flow collections come from libyaml, or are empty: two-node pairs only)
             kids = (
-                node.children() if node.kind == SEQUENCE else [v for p in node.pairs() for v in p]
+                node.children()
+                if node.kind == SEQUENCE
+                else [v for p in node.pairs() if len(p) == 2 for v in p]
             )
             for child in kids:
                 if child.kind == SCALAR:
@@ -114,7 +117,32 @@ class _Builder:
         text = self.text
         comments = self.comments
         spans_add = self.doc.spans.append
-        for knode, vnode in node.pairs():
+        for pair in node.pairs():
+            if len(pair) == 4:  # the scanner's usual "key: value" line, both plain
+                kstr, ks, vstr, vs = pair
+                if comments and comments[0][0] < ks:
+                    out.extend(self.comments_before(ks))
+                key = resolve_plain(kstr)
+                hashable = key if not isinstance(key, float) or key == key else repr(key)
+                if hashable in keys:
+                    raise StoreError(
+                        f"mapping key {str(key)!r} already defined at line "
+                        f"{self.line(keys[hashable])}",
+                        line=self.line(ks),
+                    )
+                keys[hashable] = ks
+                end = vs + len(vstr)
+                span = (vs, end)
+                spans_add(span)
+                if key == "sops" and node is self.root:
+                    self.doc.sops_span = (text.rfind("\n", 0, ks) + 1, end)
+                out.append((key, t.Leaf(resolve_plain(vstr), span)))  # type: ignore[arg-type]
+                if comments:
+                    nl = text.find("\n", end - 1)
+                    if comments[0][0] < (len(text) if nl < 0 else nl + 1):
+                        out.extend(self.comments_before(len(text) if nl < 0 else nl + 1))
+                continue
+            knode, vnode = pair
             if comments:
                 if comments[0][0] < knode.start:
                     out.extend(self.comments_before(knode.start))

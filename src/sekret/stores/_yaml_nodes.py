@@ -9,8 +9,14 @@ next token starts; an empty value sits just after its ``:`` or ``-``).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeAlias
 
 SCALAR, MAPPING, SEQUENCE = 0, 1, 2
+
+#: A mapping entry: two nodes, or — from the scanner, for the usual ``key: value``
+#: line — ``(key, key_start, value, value_start)``, two plain one-line scalars without
+#: the cost of two node objects.
+Pair: TypeAlias = "tuple[Node, Node] | tuple[str, int, str, int]"
 STR = "tag:yaml.org,2002:str"
 
 
@@ -41,7 +47,7 @@ class Node:
         #: collections: written in flow style ([…] or {…})
         self.flow = flow
 
-    def pairs(self) -> Iterable[tuple[Node, Node]]:
+    def pairs(self) -> Iterable[Pair]:
         """A mapping's key/value pairs (read once, as they come, from the scanner)."""
         return self.value  # type: ignore[return-value]
 

@@ -21,7 +21,7 @@ import collections
 import re
 from collections.abc import Iterator
 
-from sekret.stores._yaml_nodes import MAPPING, SCALAR, SEQUENCE, STR, Node
+from sekret.stores._yaml_nodes import MAPPING, SCALAR, SEQUENCE, STR, Node, Pair
 
 
 class Unsupported(Exception):
@@ -162,7 +162,7 @@ class _Reader:
         node.value = self._pairs(node, i, indent)
         return node
 
-    def _pairs(self, node: Node, i: int, indent: int) -> Iterator[tuple[Node, Node]]:
+    def _pairs(self, node: Node, i: int, indent: int) -> Iterator[Pair]:
         text, starts, indents, n = self.text, self.starts, self.indents, self.n
         simple = _SIMPLE.match
         keys = self.keys
@@ -185,10 +185,9 @@ class _Reader:
                 ):
                     self.i = i
                     i = self.skip()
-                yield (
-                    Node(SCALAR, ks, ks + len(key), key, "", None, False),
-                    Node(SCALAR, vs, vs + len(v), v, "", None, False),
-                )
+                yield key, ks, v, vs  # a simple pair: both plain one-line scalars
+                if indent and i < n and indents[i] == indent:
+                    continue  # the next key of this nested mapping (what _closes would say)
             else:
                 line = self.lines[i]
                 found = self.key(line, indent, i)
@@ -407,9 +406,17 @@ def scan(text: str) -> tuple[Iterator[Node], collections.deque[tuple[int, int]]]
 
 
 def materialize(node: Node) -> Node:
-    """Read a lazy node whole (for tests and comparisons)."""
+    """Read a lazy node whole, simple pairs as nodes (for tests and comparisons)."""
     if node.kind == MAPPING:
-        node.value = [(materialize(k), materialize(v)) for k, v in node.pairs()]
+        node.value = [
+            (materialize(p[0]), materialize(p[1]))
+            if len(p) == 2
+            else (
+                Node(SCALAR, p[1], p[1] + len(p[0]), p[0]),
+                Node(SCALAR, p[3], p[3] + len(p[2]), p[2]),
+            )
+            for p in node.pairs()
+        ]
     elif node.kind == SEQUENCE:
         node.value = [materialize(c) for c in node.children()]
     return node
