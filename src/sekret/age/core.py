@@ -26,8 +26,12 @@ from sekret.errors import (
 )
 
 
+def _header_key(file_key: bytes) -> bytes:
+    return kdf.hkdf_sha256(file_key, b"", b"header")
+
+
 def _header_mac(file_key: bytes, header_bytes: bytes) -> bytes:
-    return kdf.hmac_sha256(kdf.hkdf_sha256(file_key, b"", b"header"), header_bytes)
+    return kdf.hmac_sha256(_header_key(file_key), header_bytes)
 
 
 def _labels_from_wrap(recipient: Recipient) -> bool:
@@ -219,7 +223,7 @@ def decrypt_stream(src: BinaryIO, dst: BinaryIO, identities: Sequence[Identity])
     source = open_source(src)
     header, maced, rest = read_header(source)
     file_key = unwrap_file_key(header, identities)
-    if not kdf.constant_time_equal(_header_mac(file_key, maced), header.mac):
+    if not kdf.hmac_sha256_verify(_header_key(file_key), maced, header.mac):
         raise HeaderMACError(
             "header MAC mismatch", hint="the file was modified, or is corrupt"
         )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 from sekret.errors import SopsError
 from sekret.sops import tree as t
@@ -56,31 +57,52 @@ class _Walk:
         self.rules = rules
         self.fn = fn
         self.by_comments = rules.by_comments
+        if not self.by_comments:
+            # key rules: a value is encrypted when "a key of its path matched" is this
+            self.encrypt_on_hit = rules.decide(True, (), False)
 
     def mapping(self, node: t.Mapping, prefix: str, hit: bool, stack: Stack) -> t.Mapping:
+        if not self.by_comments:
+            return self.mapping_by_keys(node, prefix, hit)
         rules, fn = self.rules, self.fn
-        if self.by_comments:
-            stack = [*stack, []]
+        stack = [*stack, []]
         out: list[tuple[str, t.Node | t.Leaf] | t.Comment] = []
         for item in node.items:
             if isinstance(item, t.Comment):
-                if self.by_comments:
-                    stack[-1].append(item.text)
+                stack[-1].append(item.text)
                 encrypted = rules.decide(hit, stack, True)
                 # a comment's AAD is its mapping's path: ":" at the top level
                 out.append(fn(item, prefix or ":", encrypted, True))  # type: ignore[arg-type]
                 continue
             key, value = item
             if not isinstance(key, str):
-                raise NonStringKeyError(
-                    f"the tree contains a non-string key ({type(key).__name__})",
-                    hint="quote the key to make it a string",
-                )
-            sub_hit = hit or (not self.by_comments and rules.key_matches(key))
-            new = self.value(value, prefix + key + ":", sub_hit, stack)
+                _non_string_key(key)
+            new = self.value(value, prefix + key + ":", hit, stack)
             out.append(item if new is value else (key, new))
-            if self.by_comments:
-                stack[-1] = []
+            stack[-1] = []
+        return t.Mapping(out)
+
+    def mapping_by_keys(self, node: t.Mapping, prefix: str, hit: bool) -> t.Mapping:
+        """:meth:`mapping` for key rules (no comment stack), with the usual entry — a
+        string leaf — handled inline: this loop runs once per value of the file."""
+        fn, matches, on_hit = self.fn, self.rules.key_matches, self.encrypt_on_hit
+        comment_aad = prefix or ":"  # a comment's AAD is its mapping's path
+        leaf_type, comment_type = t.Leaf, t.Comment
+        out: list[tuple[str, t.Node | t.Leaf] | t.Comment] = []
+        append = out.append
+        for item in node.items:
+            if type(item) is comment_type or isinstance(item, t.Comment):
+                append(fn(item, comment_aad, hit == on_hit, True))  # type: ignore[arg-type]
+                continue
+            key, value = item
+            if type(key) is not str and not isinstance(key, str):
+                _non_string_key(key)
+            sub_hit = hit or matches(key)
+            if type(value) is leaf_type and type(value.value) is str:
+                new = fn(value, prefix + key + ":", sub_hit == on_hit, False)
+            else:
+                new = self.value(value, prefix + key + ":", sub_hit, [])
+            append(item if new is value else (key, new))  # type: ignore[arg-type]
         return t.Mapping(out)
 
     def sequence(self, node: t.Sequence, prefix: str, hit: bool, stack: Stack) -> t.Sequence:
@@ -115,6 +137,13 @@ class _Walk:
         return [self.mapping(d, "", False, []) for d in docs]
 
 
+def _non_string_key(key: object) -> NoReturn:
+    raise NonStringKeyError(
+        f"the tree contains a non-string key ({type(key).__name__})",
+        hint="quote the key to make it a string",
+    )
+
+
 def encrypt_documents(
     docs: Sequence[t.Mapping],
     cipher: Cipher,
@@ -131,9 +160,10 @@ def encrypt_documents(
     twice alongside its ciphertext).
     """
     mac = MacBuilder(mac_only_encrypted=mac_only_encrypted)
-    add_mac = mac.add
     stash = stash or {}
     seal = cipher.encrypt
+    seal_raw = cipher.seal
+    update_mac = mac.update
 
     def leaf(node: object, aad: str, encrypted: bool, is_comment: bool) -> object:
         if is_comment:
@@ -150,11 +180,12 @@ def encrypt_documents(
             plaintext, type_name = value.encode("utf-8", "surrogateescape"), "str"
         else:
             plaintext, type_name = serialise(value)  # type: ignore[arg-type]
-        add_mac(plaintext, encrypted=encrypted)
+        if encrypted or not mac_only_encrypted:
+            update_mac(plaintext)
         if not encrypted or (type_name == "str" and value == ""):
             return node
-        iv = stash.get((aad, type_name, plaintext))
-        enc = seal(value, aad, iv=iv, raw=(plaintext, type_name))  # type: ignore[arg-type]
+        iv = stash.get((aad, type_name, plaintext)) if stash else None
+        enc = seal_raw(plaintext, type_name, aad, iv)
         if span is None:
             return enc
         if in_place:
@@ -182,7 +213,7 @@ def decrypt_documents(
     walk goes).
     """
     mac = MacBuilder(mac_only_encrypted=mac_only_encrypted)
-    add_mac = mac.add
+    add_mac, update_mac = mac.add, mac.update
     stash: Stash = {}
     open_raw = cipher.decrypt_raw
 
@@ -223,7 +254,7 @@ def decrypt_documents(
             type_name = "str"
         if keep_stash:
             stash[(aad, type_name, plaintext)] = iv
-        add_mac(plaintext, encrypted=True)
+        update_mac(plaintext)  # an encrypted value always counts
         if span is None:
             return plain
         if in_place:

@@ -25,6 +25,8 @@ class MacBuilder:
         self.mac_only_encrypted = mac_only_encrypted
         if mac_only_encrypted:
             self._h.update(MAC_ONLY_ENCRYPTED_PREFIX)
+        #: feed a plaintext that counts (what :meth:`add` does after its check)
+        self.update = self._h.update
 
     def add(self, plaintext: bytes, *, encrypted: bool) -> None:
         """Feed one value's plaintext (skipped for clear values in mac_only_encrypted)."""

@@ -192,11 +192,18 @@ class Cipher:
         if isinstance(value, str) and value == "":
             return ""
         plaintext, type_name = raw if raw is not None else serialise(value)
-        iv = iv if iv is not None else self._rng(IV_SIZE)
+        return self.seal(plaintext, type_name, aad, iv)
+
+    def seal(self, plaintext: bytes, type_name: str, aad: str, iv: bytes | None = None) -> str:
+        """``ENC[…]`` for a serialised value (the engine's per-value path: no checks)."""
+        if iv is None:
+            iv = self._rng(IV_SIZE)
         sealed = self._seal(iv, plaintext, aad.encode())
+        b64 = binascii.b2a_base64
         return (
-            f"ENC[AES256_GCM,data:{_b64e(sealed[:-16])},iv:{_b64e(iv)},"
-            f"tag:{_b64e(sealed[-16:])},type:{type_name}]"
+            f"ENC[AES256_GCM,data:{b64(sealed[:-16], newline=False).decode()},"
+            f"iv:{b64(iv, newline=False).decode()},"
+            f"tag:{b64(sealed[-16:], newline=False).decode()},type:{type_name}]"
         )
 
     def decrypt(self, text: str, aad: str) -> tuple[Scalar | Comment, bytes]:
@@ -214,11 +221,12 @@ class Cipher:
                 "a value does not match sops' data format",
                 hint="an encrypted value was replaced by a clear one",
             )
+        b64 = binascii.a2b_base64
         try:
-            data = _b64(fields[0])
-            iv = _b64(fields[1])
-            tag = _b64(fields[2])
-        except ValueError:
+            data = b64(fields[0], strict_mode=True)
+            iv = b64(fields[1], strict_mode=True)
+            tag = b64(fields[2], strict_mode=True)
+        except ValueError:  # binascii.Error, or a non-ASCII character
             raise ValueDecryptError("an encrypted value has invalid base64") from None
         if len(tag) != 16 or not iv:
             raise ValueDecryptError("an encrypted value has a malformed tag or iv")
@@ -239,15 +247,4 @@ def _fields(text: str) -> tuple[str, str, str, str] | None:
     """data, iv, tag and type of an ``ENC[…]`` string (sops's regex, unanchored at the
     end), or None. The common shape is matched without backtracking first."""
     m = _ENC_EXACT.fullmatch(text) or _ENC.match(text)
-    return None if m is None else (m.group(1), m.group(2), m.group(3), m.group(4))
-
-
-def _b64e(b: bytes) -> str:
-    return binascii.b2a_base64(b, newline=False).decode()
-
-
-def _b64(s: str) -> bytes:
-    try:
-        return binascii.a2b_base64(s, strict_mode=True)
-    except binascii.Error:
-        raise ValueError("invalid base64") from None
+    return None if m is None else m.groups()  # type: ignore[return-value]
