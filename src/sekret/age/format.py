@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass
 
+from sekret._record import record
 from sekret.errors import HeaderError
 
 VERSION_LINE = b"age-encryption.org/v1"
@@ -51,7 +51,7 @@ def _is_vchar_token(token: bytes) -> bool:
     return bool(token) and all(0x21 <= c <= 0x7E for c in token)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Stanza:
     """One recipient stanza: a type, string arguments and an opaque body."""
 
@@ -77,7 +77,7 @@ class Stanza:
         return b"\n".join(out) + b"\n"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Header:
     """A parsed header: its stanzas in order and the 32-byte MAC."""
 

@@ -9,9 +9,9 @@ import base64
 import binascii
 import struct
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from sekret._record import field, record
 from sekret.age import x25519
 from sekret.age.format import Stanza
 from sekret.age.recipients import Identity, Recipient
@@ -68,7 +68,7 @@ def parse_recipient(s: str) -> Recipient:
     )
 
 
-@dataclass
+@record
 class ParsedRecipients:
     """Recipients from a recipients file, and the lines skipped with a warning."""
 

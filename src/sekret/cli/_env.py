@@ -13,9 +13,9 @@ import os
 import stat
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from sekret._record import field, record
 from sekret.errors import SekretError
 
 #: Reads one secret line from the terminal without echo; ``None`` means no terminal.
@@ -38,7 +38,7 @@ def file_error(what: str, path: str, exc: OSError) -> SekretError:
     return SekretError(f"cannot {what} {path!r}: {reason}", hint=_HINTS.get(exc.errno or 0))
 
 
-@dataclass
+@record
 class Environment:
     """Binary streams, terminal flags, environment variables, working directory."""
 

@@ -6,11 +6,11 @@ keys as OpenSSH or PEM text, loaded by pyca (which needs ``bcrypt`` for encrypte
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+
+from sekret._record import record
 
 P = 2**255 - 19
 _D = (-121665 * pow(121666, P - 2, P)) % P
@@ -71,7 +71,7 @@ def rsa_oaep_decrypt(key: rsa.RSAPrivateKey, data: bytes, label: bytes) -> bytes
     return key.decrypt(data, _oaep(label))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SSHPrivateKey:
     """A loaded SSH private key: ``kind`` is ``ssh-ed25519`` or ``ssh-rsa``."""
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from sekret._record import field, record
 from sekret.errors import SopsError
 from sekret.sops.metadata import CRYPT_RULES, AgeKey, KeyGroup, OtherKey
 
@@ -24,7 +24,7 @@ class ConfigError(SopsError):
     """The config file is unreadable or invalid, or no rule matches."""
 
 
-@dataclass
+@record
 class CreationRule:
     """One ``creation_rules`` entry, resolved."""
 
@@ -35,7 +35,7 @@ class CreationRule:
     mac_only_encrypted: bool = False
 
 
-@dataclass
+@record
 class Config:
     """A loaded config: where it is and its rules (``stores`` options are kept raw)."""
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from sekret._record import field, record
 from sekret.errors import SopsError
 from sekret.sops import engine, keysources, treepath
 from sekret.sops import tree as t
@@ -36,7 +36,7 @@ class AlreadyEncryptedError(SopsError):
     exit_code = 203
 
 
-@dataclass
+@record
 class EncryptOptions:
     """Who can read a new file and which values are encrypted."""
 
@@ -46,7 +46,7 @@ class EncryptOptions:
     mac_only_encrypted: bool = False
 
 
-@dataclass
+@record
 class Opened:
     """A decrypted SOPS file: plaintext documents plus what re-encryption needs."""
 

@@ -13,9 +13,9 @@ prefix (``a:b:``), whether a key of the path matched the crypt rule (key rules a
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import NoReturn
 
+from sekret._record import field, record
 from sekret.errors import SopsError
 from sekret.sops import tree as t
 from sekret.sops.mac import MacBuilder
@@ -37,7 +37,7 @@ class NonStringKeyError(SopsError):
     exit_code = 23
 
 
-@dataclass
+@record
 class WalkResult:
     """The MAC over the walked values and, for decryption, the IV stash."""
 

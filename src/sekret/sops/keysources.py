@@ -10,9 +10,9 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
 from sekret import age
+from sekret._record import field, record
 from sekret.errors import AgeError, NoIdentityMatchError, SopsError
 from sekret.sops import shamir
 from sekret.sops.metadata import AgeKey, Metadata
@@ -22,7 +22,7 @@ DATA_KEY_SIZE = 32
 IdentitySource = Callable[[str], Sequence[age.Identity]]
 
 
-@dataclass
+@record
 class KeyAttempt:
     """One key tried while recovering the data key, for the error report."""
 
@@ -31,7 +31,7 @@ class KeyAttempt:
     reason: str = ""
 
 
-@dataclass
+@record
 class GroupResult:
     """What happened in one key group."""
 

@@ -7,9 +7,9 @@ sekret cannot use (pgp, kms, gcp_kms, azure_kv, hc_vault, hckms) are kept verbat
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from sekret._record import field, record
 from sekret.errors import SopsError
 
 VERSION = "3.11.0"
@@ -38,7 +38,7 @@ class MetadataError(SopsError):
     """The ``sops`` metadata is present but malformed."""
 
 
-@dataclass
+@record
 class AgeKey:
     """An age recipient and the armored age file wrapping the data key (or share) to it."""
 
@@ -46,7 +46,7 @@ class AgeKey:
     enc: str = ""
 
 
-@dataclass
+@record
 class OtherKey:
     """A key entry of a type sekret does not use, kept exactly as read."""
 
@@ -61,7 +61,7 @@ class OtherKey:
         return self.type
 
 
-@dataclass
+@record
 class KeyGroup:
     """One key group: any of its keys recovers the group's data key (or share)."""
 
@@ -73,7 +73,7 @@ class KeyGroup:
         return not self.age and not self.others
 
 
-@dataclass
+@record
 class Metadata:
     """Everything in the ``sops`` block."""
 

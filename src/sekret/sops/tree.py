@@ -7,11 +7,14 @@ Leaves are plain Python values: ``str``, ``int``, ``float``, ``bool``, ``None``,
 
 Stores that edit text in place (YAML) record where each leaf and comment came from in
 ``spans`` (a leaf's character range in the source), keyed by the leaf's position.
+
+Plain classes with ``__slots__`` rather than dataclasses: :mod:`dataclasses` (and the
+:mod:`inspect` it imports) cost 30-45 ms of every start-up. Their reprs never show a
+value or a comment's text, which may be a decrypted secret.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Union
 
@@ -19,28 +22,59 @@ Scalar = str | int | float | bool | None | datetime | bytes
 Node = Union["Mapping", "Sequence", Scalar]
 
 
-@dataclass(slots=True)
 class Comment:
     """A comment line's text, without the leading ``#`` (or ``;``)."""
 
-    text: str
-    #: source character range of the whole comment (``#`` included), if known
-    span: tuple[int, int] | None = None
+    __slots__ = ("span", "text")
+
+    def __init__(self, text: str, span: tuple[int, int] | None = None) -> None:
+        self.text = text
+        #: source character range of the whole comment (``#`` included), if known
+        self.span = span
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.text, self.span) == (other.text, other.span)
+
+    def __repr__(self) -> str:
+        return f"Comment(<{len(self.text)} chars>, span={self.span!r})"  # may be a secret
 
 
-@dataclass(slots=True)
 class Leaf:
     """A scalar with its source range, for stores that edit text in place."""
 
-    value: Scalar
-    span: tuple[int, int] | None = None
+    __slots__ = ("span", "value")
+
+    def __init__(self, value: Scalar, span: tuple[int, int] | None = None) -> None:
+        self.value = value
+        self.span = span
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.value, self.span) == (other.value, other.span)
+
+    def __repr__(self) -> str:
+        return f"Leaf(<{type(self.value).__name__}>, span={self.span!r})"  # never the value
 
 
-@dataclass(slots=True)
 class Mapping:
     """An ordered mapping; duplicate keys are allowed where the format allows them."""
 
-    items: list[tuple[str, Node | Leaf] | Comment] = field(default_factory=list)
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[tuple[str, Node | Leaf] | Comment] | None = None) -> None:
+        self.items: list[tuple[str, Node | Leaf] | Comment] = [] if items is None else items
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self.items == other.items
+
+    def __repr__(self) -> str:
+        keys = [i[0] for i in self.items if not isinstance(i, Comment)]
+        return f"Mapping(<{len(self.items)} items, keys {keys!r}>)"  # keys are clear text
 
     def get(self, key: str) -> Node | Leaf | None:
         """The value of the first item named ``key``, or None."""
@@ -54,18 +88,38 @@ class Mapping:
         return [item[0] for item in self.items if not isinstance(item, Comment)]
 
 
-@dataclass(slots=True)
 class Sequence:
     """An ordered list of values and comments."""
 
-    items: list[Node | Leaf | Comment] = field(default_factory=list)
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[Node | Leaf | Comment] | None = None) -> None:
+        self.items: list[Node | Leaf | Comment] = [] if items is None else items
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self.items == other.items
+
+    def __repr__(self) -> str:
+        return f"Sequence(<{len(self.items)} items>)"
 
 
-@dataclass(slots=True)
 class Document:
     """One document of a store: its root mapping (YAML may hold several documents)."""
 
-    root: Mapping
+    __slots__ = ("root",)
+
+    def __init__(self, root: Mapping) -> None:
+        self.root = root
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self.root == other.root
+
+    def __repr__(self) -> str:
+        return f"Document({self.root!r})"
 
 
 def unwrap(node: Node | Leaf) -> Node:
