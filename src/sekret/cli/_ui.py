@@ -7,6 +7,8 @@ final period. Prompts go to the terminal, never to standard output.
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -121,6 +123,28 @@ class TerminalPluginUI:
         raise SekretError(f"unexpected answer {answer!r}", hint=f"answer {yes!r} or {no!r}")
 
 
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's formatter, its width found without :mod:`shutil` (which argparse
+    imports for it: 6 ms of every start-up, help or not): ``$COLUMNS``, else the
+    terminal's width, else 80, as ``shutil.get_terminal_size`` decides."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=_columns() - 2)
+
+
+def _columns() -> int:
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
 class Parser(argparse.ArgumentParser):
     """argparse that raises :class:`UsageError` instead of printing and exiting.
 
@@ -136,7 +160,7 @@ class Parser(argparse.ArgumentParser):
             epilog=epilog,
             add_help=False,
             allow_abbrev=False,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            formatter_class=_Formatter,
         )
         self.add_argument("-h", "--help", action="store_true", help="show this help")
 
