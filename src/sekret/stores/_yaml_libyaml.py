@@ -70,4 +70,10 @@ def compose(text: str) -> list[Node]:
         memo[id(node)] = out
         return out
 
-    return [convert(n) for n in yaml.compose_all(text, Loader=_Loader)]
+    try:
+        return [convert(n) for n in yaml.compose_all(text, Loader=_Loader)]
+    finally:
+        # convert refers to itself, a reference cycle through its closure: let what it
+        # holds go now rather than with the cyclic collector
+        memo.clear()
+        keep.clear()

@@ -287,11 +287,14 @@ class YamlStore:
                 edits.append((s, e, "#" + c.text))
             return True
 
-        if not walk(new, False):
-            return False
-        return expected() is None and seen_comments >= (
-            old.comments - sops_comments
-        )
+        try:
+            if not walk(new, False):
+                return False
+            return expected() is None and seen_comments >= (old.comments - sops_comments)
+        finally:
+            # walk refers to itself (a reference cycle through its closure, holding the
+            # document): break it, so the document goes when the caller lets it go
+            walk = _walk_done
 
     def emit_value(self, value: t.Node | t.Leaf) -> bytes:
         """``--extract``: a sub-tree as a document, a string raw, other scalars + LF."""
@@ -324,3 +327,8 @@ def _same_value(original: str, value: t.Scalar) -> bool:
 
 
 STORE_CLASS = YamlStore
+
+
+def _walk_done(node: object, in_seq: bool) -> bool:
+    """What ``_collect``'s walk is rebound to when done (see there)."""
+    return False
