@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from sekret.sops import tree as t
 from sekret.stores._yaml_nodes import MAPPING, SCALAR, SEQUENCE, STR, Node
-from sekret.stores._yaml_values import resolve_plain, resolve_tagged
+from sekret.stores._yaml_values import TYPED_START, resolve_plain, resolve_tagged
 from sekret.stores.base import StoreError
 
 
@@ -117,13 +117,16 @@ class _Builder:
         text = self.text
         comments = self.comments
         spans_add = self.doc.spans.append
+        out_append = out.append
+        typed, leaf = TYPED_START, t.Leaf  # (a plain scalar starting otherwise is a string)
+        at_root = node is self.root
         for pair in node.pairs():
             if len(pair) == 4:  # the scanner's usual "key: value" line, both plain
                 kstr, ks, vstr, vs = pair
                 if comments and comments[0][0] < ks:
                     out.extend(self.comments_before(ks))
-                key = resolve_plain(kstr)
-                hashable = key if not isinstance(key, float) or key == key else repr(key)
+                key = kstr if kstr[0] not in typed else resolve_plain(kstr)
+                hashable = key if type(key) is str or key == key else repr(key)  # NaN: by repr
                 if hashable in keys:
                     raise StoreError(
                         f"mapping key {str(key)!r} already defined at line "
@@ -134,9 +137,10 @@ class _Builder:
                 end = vs + len(vstr)
                 span = (vs, end)
                 spans_add(span)
-                if key == "sops" and node is self.root:
+                if key == "sops" and at_root:
                     self.doc.sops_span = (text.rfind("\n", 0, ks) + 1, end)
-                out.append((key, t.Leaf(resolve_plain(vstr), span)))  # type: ignore[arg-type]
+                scalar = vstr if vstr[0] not in typed else resolve_plain(vstr)
+                out_append((key, leaf(scalar, span)))  # type: ignore[arg-type]
                 if comments:
                     nl = text.find("\n", end - 1)
                     if comments[0][0] < (len(text) if nl < 0 else nl + 1):

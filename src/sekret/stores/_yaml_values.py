@@ -68,12 +68,12 @@ _YAML11_WORDS = {"yes", "no", "on", "off", "y", "n", "true", "false", "null", "~
 
 
 #: How every plain scalar that is not a string starts (null, bools, numbers, times).
-_TYPED_START = frozenset("0123456789+-.~nNtTfF")
+TYPED_START = frozenset("0123456789+-.~nNtTfF")
 
 
 def resolve_plain(text: str) -> Scalar:
     """The typed value of a plain (unquoted, untagged) scalar."""
-    if text and text[0] not in _TYPED_START:
+    if text and text[0] not in TYPED_START:
         return text  # e.g. every ENC[…] value
     if _WORDLIKE.fullmatch(text) and text not in _SPECIAL and text[:2] not in ("0x", "0o", "0b"):
         return text  # the common case: an identifier-like word is a string
