@@ -24,7 +24,7 @@ from sekret.sops.metadata import MetadataNotFoundError
 from sekret.stores import _yaml_build, _yaml_scan
 from sekret.stores._yaml_build import Doc, doc_end
 from sekret.stores._yaml_render import INDENT, literal, render_block, render_seq
-from sekret.stores._yaml_values import double_quote, render_scalar
+from sekret.stores._yaml_values import double_quote, render_scalar, render_string
 from sekret.stores.base import StoreError
 
 
@@ -205,25 +205,32 @@ class YamlStore:
                         continue
                     leaf = entry[1]
                     if type(leaf) is t.Leaf and type(leaf.value) is str:
-                        # the usual entry when encrypting: an ENC[…] string (written
-                        # as it is: plain-safe) in a block mapping, replacing a plain
-                        # one-line scalar — what the general path below would do
+                        # The usual entries, handled as the general path below would:
+                        # a string leaf in a block mapping, the next span expected.
                         span = leaf.span
                         i = seen[0]
-                        enc: str = leaf.value
+                        sval: str = leaf.value
                         if (
                             i < size
                             and spans[i] == span
-                            and enc.startswith("ENC[")
-                            and _ENC_PLAIN(enc) is not None
                             and not s0 <= span[0] < s1
                             and span not in flow_spans
-                            and text[span[0] : span[0] + 1] not in "|>"
                         ):
-                            seen[0] = i + 1
-                            if text[span[0] : span[1]] != enc:
-                                edits.append((span[0], span[1], enc))
-                            continue
+                            if (
+                                sval.startswith("ENC[")
+                                and _ENC_PLAIN(sval) is not None
+                                and text[span[0] : span[0] + 1] not in "|>"
+                            ):
+                                # encrypting: an ENC[…] string, plain-safe as it is
+                                seen[0] = i + 1
+                                if text[span[0] : span[1]] != sval:
+                                    edits.append((span[0], span[1], sval))
+                                continue
+                            if "\n" not in sval and text.startswith("ENC[", span[0]):
+                                # decrypting: a one-line string replacing an ENC[…]
+                                seen[0] = i + 1
+                                edits.append((span[0], span[1], render_string(sval)))
+                                continue
                     if not walk(leaf, False):
                         return False
                 return True
