@@ -48,17 +48,26 @@ class ArmorWriter(io.RawIOBase):
         return True
 
     def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
-        """Buffer ``data`` and emit every complete group of lines."""
-        self._pending += data
-        block = _LINE_BYTES * _BLOCK_LINES
-        if len(self._pending) >= block:
-            n = len(self._pending) - len(self._pending) % _LINE_BYTES
-            self._emit(bytes(self._pending[:n]))
-            del self._pending[:n]
-        return len(data)
+        """Buffer ``data`` and emit every complete group of lines (encoded straight
+        from ``data`` when nothing is pending: no copy of a large write)."""
+        pending = self._pending
+        size = len(data)
+        if not pending and size >= _LINE_BYTES * _BLOCK_LINES:
+            n = size - size % _LINE_BYTES
+            with memoryview(data)[:n] as whole_lines, memoryview(data)[n:] as rest:
+                self._emit(whole_lines)
+                pending += rest
+            return size
+        pending += data
+        if len(pending) >= _LINE_BYTES * _BLOCK_LINES:
+            n = len(pending) - len(pending) % _LINE_BYTES
+            with memoryview(pending)[:n] as whole_lines:
+                self._emit(whole_lines)
+            del pending[:n]  # (the view released first: a bytearray cannot shrink under one)
+        return size
 
-    def _emit(self, data: bytes) -> None:
-        enc = base64.b64encode(data)
+    def _emit(self, data: bytes | memoryview) -> None:
+        enc = binascii.b2a_base64(data, newline=False)
         lines = [enc[i : i + COLUMNS] for i in range(0, len(enc), COLUMNS)]
         lines.append(b"")
         self._dst.write(b"\n".join(lines))
