@@ -25,6 +25,7 @@ _ENC = re.compile(r"^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]", re
 _ENC_EXACT = re.compile(
     r"ENC\[AES256_GCM,data:([^,\]]+),iv:([^,\]]+),tag:([^,\]]+),type:([^,\]]+)\]"
 )
+_ENC_EXACT_FULL, _ENC_MATCH = _ENC_EXACT.fullmatch, _ENC.match
 _INT = re.compile(r"[+-]?[0-9]+")
 _BOOL_TRUE = {"1", "t", "T", "TRUE", "true", "True"}
 _BOOL_FALSE = {"0", "f", "F", "FALSE", "false", "False"}
@@ -215,29 +216,29 @@ class Cipher:
 
     def decrypt_raw(self, text: str, aad: str) -> tuple[bytes, bytes, Scalar | Comment]:
         """Decrypt an ``ENC[…]`` string: (plaintext bytes, IV, typed value)."""
-        fields = _fields(text)
-        if fields is None:
+        m = _ENC_EXACT_FULL(text) or _ENC_MATCH(text)
+        if m is None:
             raise ValueDecryptError(
                 "a value does not match sops' data format",
                 hint="an encrypted value was replaced by a clear one",
             )
+        data_b64, iv_b64, tag_b64, type_name = m.groups()
         b64 = binascii.a2b_base64
         try:
-            data = b64(fields[0], strict_mode=True)
-            iv = b64(fields[1], strict_mode=True)
-            tag = b64(fields[2], strict_mode=True)
+            iv = b64(iv_b64, strict_mode=True)
+            tag = b64(tag_b64, strict_mode=True)
+            sealed = b64(data_b64, strict_mode=True) + tag
         except ValueError:  # binascii.Error, or a non-ASCII character
             raise ValueDecryptError("an encrypted value has invalid base64") from None
         if len(tag) != 16 or not iv:
             raise ValueDecryptError("an encrypted value has a malformed tag or iv")
         try:
-            plaintext = self._open(iv, data + tag, aad.encode())
+            plaintext = self._open(iv, sealed, aad.encode())
         except aead.AuthenticationError:
             raise ValueDecryptError(
                 f"could not decrypt the value at {aad[:-1]!r}: authentication failed",
                 hint="the value was tampered with, moved to another key, or the data key is wrong",
             ) from None
-        type_name = fields[3]
         if type_name == "str":
             return plaintext, iv, plaintext.decode("utf-8", "surrogateescape")
         return plaintext, iv, deserialise(plaintext, type_name)
@@ -246,5 +247,5 @@ class Cipher:
 def _fields(text: str) -> tuple[str, str, str, str] | None:
     """data, iv, tag and type of an ``ENC[…]`` string (sops's regex, unanchored at the
     end), or None. The common shape is matched without backtracking first."""
-    m = _ENC_EXACT.fullmatch(text) or _ENC.match(text)
+    m = _ENC_EXACT_FULL(text) or _ENC_MATCH(text)
     return None if m is None else m.groups()  # type: ignore[return-value]
