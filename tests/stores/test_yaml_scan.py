@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from sekret.sops import tree as t
-from sekret.stores import _yaml_build, _yaml_libyaml, _yaml_scan
+from sekret.stores import _yaml_build, _yaml_libyaml, _yaml_nodes, _yaml_scan
 from sekret.stores._yaml_nodes import SCALAR, Node
 from sekret.stores.base import StoreError
 
@@ -85,7 +85,7 @@ def check_same(text: str) -> bool:
         lib_nodes = None
     try:
         docs, comments = _yaml_scan.scan(text)
-        nodes = [_yaml_scan.materialize(n) for n in docs]
+        nodes = [_yaml_nodes.materialize(n) for n in docs]
     except _yaml_scan.Unsupported:
         return False
     assert lib_nodes is not None, f"the scanner accepted what libyaml refuses: {text!r}"
@@ -235,4 +235,4 @@ def test_the_scanner_takes_the_files_sops_writes() -> None:
 )
 def test_outside_the_subset_goes_to_libyaml(text: str) -> None:
     with pytest.raises(_yaml_scan.Unsupported):
-        [_yaml_scan.materialize(n) for n in _yaml_scan.scan(text)[0]]
+        [_yaml_nodes.materialize(n) for n in _yaml_scan.scan(text)[0]]

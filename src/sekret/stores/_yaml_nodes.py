@@ -54,3 +54,20 @@ class Node:
     def children(self) -> Iterable[Node]:
         """A sequence's items (read once, as they come, from the scanner)."""
         return self.value  # type: ignore[return-value]
+
+
+def materialize(node: Node) -> Node:
+    """Read a lazy node whole, simple pairs as nodes (for tests and comparisons)."""
+    if node.kind == MAPPING:
+        node.value = [
+            (materialize(p[0]), materialize(p[1]))
+            if len(p) == 2
+            else (
+                Node(SCALAR, p[1], p[1] + len(p[0]), p[0]),
+                Node(SCALAR, p[3], p[3] + len(p[2]), p[2]),
+            )
+            for p in node.pairs()
+        ]
+    elif node.kind == SEQUENCE:
+        node.value = [materialize(c) for c in node.children()]
+    return node

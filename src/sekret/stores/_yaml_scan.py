@@ -403,20 +403,3 @@ def scan(text: str) -> tuple[Iterator[Node], collections.deque[tuple[int, int]]]
     read so far; :class:`Unsupported` may come at any point of the iteration."""
     reader = _Reader(text)
     return reader.documents(), reader.comments
-
-
-def materialize(node: Node) -> Node:
-    """Read a lazy node whole, simple pairs as nodes (for tests and comparisons)."""
-    if node.kind == MAPPING:
-        node.value = [
-            (materialize(p[0]), materialize(p[1]))
-            if len(p) == 2
-            else (
-                Node(SCALAR, p[1], p[1] + len(p[0]), p[0]),
-                Node(SCALAR, p[3], p[3] + len(p[2]), p[2]),
-            )
-            for p in node.pairs()
-        ]
-    elif node.kind == SEQUENCE:
-        node.value = [materialize(c) for c in node.children()]
-    return node
