@@ -76,6 +76,9 @@ def cmd_diff(argv: Sequence[str], env: Environment) -> int:
 
 def cmd_filter_process(argv: Sequence[str], env: Environment) -> int:
     """``filter-process [--key-name=NAME]``: git's long-running filter protocol."""
+    import gc
+
+    gc.enable()  # a long-running process: the cyclic collector back on (see cli.main)
     name, _ = _plumbing_key(argv, env)
     from sekret.gitcrypt import filters, process
 
