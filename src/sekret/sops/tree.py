@@ -22,7 +22,21 @@ Scalar = str | int | float | bool | None | datetime | bytes
 Node = Union["Mapping", "Sequence", Scalar]
 
 
-class Comment:
+class _Slotted:
+    """Equality by the slots' values for the tree's classes (trees compare with ``==``,
+    as dataclasses did); unhashable, as they are mutable."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, n) == getattr(other, n) for n in self.__slots__)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class Comment(_Slotted):
     """A comment line's text, without the leading ``#`` (or ``;``)."""
 
     __slots__ = ("span", "text")
@@ -32,16 +46,11 @@ class Comment:
         #: source character range of the whole comment (``#`` included), if known
         self.span = span
 
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.text, self.span) == (other.text, other.span)
-
     def __repr__(self) -> str:
         return f"Comment(<{len(self.text)} chars>, span={self.span!r})"  # may be a secret
 
 
-class Leaf:
+class Leaf(_Slotted):
     """A scalar with its source range, for stores that edit text in place."""
 
     __slots__ = ("span", "value")
@@ -50,27 +59,17 @@ class Leaf:
         self.value = value
         self.span = span
 
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.value, self.span) == (other.value, other.span)
-
     def __repr__(self) -> str:
         return f"Leaf(<{type(self.value).__name__}>, span={self.span!r})"  # never the value
 
 
-class Mapping:
+class Mapping(_Slotted):
     """An ordered mapping; duplicate keys are allowed where the format allows them."""
 
     __slots__ = ("items",)
 
     def __init__(self, items: list[tuple[str, Node | Leaf] | Comment] | None = None) -> None:
         self.items: list[tuple[str, Node | Leaf] | Comment] = [] if items is None else items
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self.items == other.items
 
     def __repr__(self) -> str:
         keys = [i[0] for i in self.items if not isinstance(i, Comment)]
@@ -88,7 +87,7 @@ class Mapping:
         return [item[0] for item in self.items if not isinstance(item, Comment)]
 
 
-class Sequence:
+class Sequence(_Slotted):
     """An ordered list of values and comments."""
 
     __slots__ = ("items",)
@@ -96,27 +95,17 @@ class Sequence:
     def __init__(self, items: list[Node | Leaf | Comment] | None = None) -> None:
         self.items: list[Node | Leaf | Comment] = [] if items is None else items
 
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self.items == other.items
-
     def __repr__(self) -> str:
         return f"Sequence(<{len(self.items)} items>)"
 
 
-class Document:
+class Document(_Slotted):
     """One document of a store: its root mapping (YAML may hold several documents)."""
 
     __slots__ = ("root",)
 
     def __init__(self, root: Mapping) -> None:
         self.root = root
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self.root == other.root
 
     def __repr__(self) -> str:
         return f"Document({self.root!r})"
