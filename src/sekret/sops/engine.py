@@ -60,6 +60,8 @@ class _Walk:
         if not self.by_comments:
             # key rules: a value is encrypted when "a key of its path matched" is this
             self.encrypt_on_hit = rules.decide(True, (), False)
+            #: the suffix of a suffix rule, tested inline (the default rule's case)
+            self.suffix = rules.value if rules.name.endswith("suffix") else None
 
     def mapping(self, node: t.Mapping, prefix: str, hit: bool, stack: Stack) -> t.Mapping:
         if not self.by_comments:
@@ -86,6 +88,7 @@ class _Walk:
         """:meth:`mapping` for key rules (no comment stack), with the usual entry — a
         string leaf — handled inline: this loop runs once per value of the file."""
         fn, matches, on_hit = self.fn, self.rules.key_matches, self.encrypt_on_hit
+        suffix = self.suffix
         comment_aad = prefix or ":"  # a comment's AAD is its mapping's path
         leaf_type, comment_type = t.Leaf, t.Comment
         out: list[tuple[str, t.Node | t.Leaf] | t.Comment] = []
@@ -97,7 +100,7 @@ class _Walk:
             key, value = item
             if type(key) is not str and not isinstance(key, str):
                 _non_string_key(key)
-            sub_hit = hit or matches(key)
+            sub_hit = hit or (key.endswith(suffix) if suffix is not None else matches(key))
             if type(value) is leaf_type and type(value.value) is str:
                 new = fn(value, prefix + key + ":", sub_hit == on_hit, False)
             else:
