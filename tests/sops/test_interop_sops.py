@@ -213,3 +213,26 @@ def test_ssh_ed25519_recipient_both_ways(tmp_path: Path) -> None:
         dec = other(["decrypt", "s.enc.yaml"], tmp_path, env)
         assert dec.status == 0, dec.err
         assert yaml.safe_load(dec.out) == {"k": "v"}
+
+
+@pytest.mark.parametrize(
+    "text, line",
+    [
+        ("a: 1\nb:\n  c: x\n  c: y\n", 4),  # the scanner's "key: value" fast path
+        ("a: 1\nb:\n  c: 'x'\n  c: [y]\n", 4),  # quoted and flow values: the node path
+    ],
+    ids=["plain", "quoted-and-flow"],
+)
+def test_duplicate_keys_refused_like_sops(
+    text: str, line: int, tmp_path: Path, keys: list[Key]
+) -> None:
+    """go-yaml refuses a mapping key given twice, so sops does; so must sekret, with
+    both lines named and no output file."""
+    (tmp_path / "dup.yaml").write_text(text)
+    env = clean_env(keys[0])
+    theirs = sops(["encrypt", "--age", keys[0].recipient, "dup.yaml"], tmp_path, env)
+    ours = sekret(["encrypt", "--age", keys[0].recipient, "dup.yaml"], tmp_path, env)
+    assert theirs.status != 0 and "already defined" in theirs.err
+    assert ours.status != 0 and ours.out == b""
+    assert ours.err.startswith("sekret: error: mapping key 'c' already defined at line 3")
+    assert f"line {line}" in ours.err and "Traceback" not in ours.err

@@ -25,7 +25,6 @@ _ENC = re.compile(r"^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]", re
 _ENC_EXACT = re.compile(
     r"ENC\[AES256_GCM,data:([^,\]]+),iv:([^,\]]+),tag:([^,\]]+),type:([^,\]]+)\]"
 )
-_ENC_EXACT_FULL, _ENC_MATCH = _ENC_EXACT.fullmatch, _ENC.match
 _INT = re.compile(r"[+-]?[0-9]+")
 _BOOL_TRUE = {"1", "t", "T", "TRUE", "true", "True"}
 _BOOL_FALSE = {"0", "f", "F", "FALSE", "false", "False"}
@@ -216,13 +215,13 @@ class Cipher:
 
     def decrypt_raw(self, text: str, aad: str) -> tuple[bytes, bytes, Scalar | Comment]:
         """Decrypt an ``ENC[…]`` string: (plaintext bytes, IV, typed value)."""
-        m = _ENC_EXACT_FULL(text) or _ENC_MATCH(text)
-        if m is None:
+        fields = _fields(text)
+        if fields is None:
             raise ValueDecryptError(
                 "a value does not match sops' data format",
                 hint="an encrypted value was replaced by a clear one",
             )
-        data_b64, iv_b64, tag_b64, type_name = m.groups()
+        data_b64, iv_b64, tag_b64, type_name = fields
         b64 = binascii.a2b_base64
         try:
             iv = b64(iv_b64, strict_mode=True)
@@ -247,5 +246,5 @@ class Cipher:
 def _fields(text: str) -> tuple[str, str, str, str] | None:
     """data, iv, tag and type of an ``ENC[…]`` string (sops's regex, unanchored at the
     end), or None. The common shape is matched without backtracking first."""
-    m = _ENC_EXACT_FULL(text) or _ENC_MATCH(text)
+    m = _ENC_EXACT.fullmatch(text) or _ENC.match(text)
     return None if m is None else m.groups()  # type: ignore[return-value]

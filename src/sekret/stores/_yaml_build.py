@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import collections
 from collections.abc import Iterable
+from typing import NoReturn
 
 from sekret.sops import tree as t
 from sekret.stores._yaml_nodes import MAPPING, SCALAR, SEQUENCE, STR, Node
@@ -128,11 +129,7 @@ class _Builder:
                 key = kstr if kstr[0] not in typed else resolve_plain(kstr)
                 hashable = key if type(key) is str or key == key else repr(key)  # NaN: by repr
                 if hashable in keys:
-                    raise StoreError(
-                        f"mapping key {str(key)!r} already defined at line "
-                        f"{self.line(keys[hashable])}",
-                        line=self.line(ks),
-                    )
+                    self.duplicate_key(key, keys[hashable], ks)
                 keys[hashable] = ks
                 end = vs + len(vstr)
                 span = (vs, end)
@@ -160,11 +157,7 @@ class _Builder:
                 key = scalar_value(knode, text)
             hashable = key if not isinstance(key, float) or key == key else repr(key)
             if hashable in keys:
-                raise StoreError(
-                    f"mapping key {str(key)!r} already defined at line "
-                    f"{self.line(keys[hashable])}",
-                    line=self.line(knode.start),
-                )
+                self.duplicate_key(key, keys[hashable], knode.start)
             keys[hashable] = knode.start
             if vnode.kind == SCALAR and vnode.tag is None and not vnode.style:
                 span = (vnode.start, vnode.end)  # the usual plain value, inline
@@ -188,6 +181,13 @@ class _Builder:
                 if comments[0][0] < line_end:
                     out.extend(self.comments_before(line_end))
         return t.Mapping(out)
+
+    def duplicate_key(self, key: object, first: int, again: int) -> NoReturn:
+        """A mapping key seen twice (go-yaml refuses the file, and so does sops)."""
+        raise StoreError(
+            f"mapping key {str(key)!r} already defined at line {self.line(first)}",
+            line=self.line(again),
+        )
 
     def drop_inside(self, span: tuple[int, int]) -> None:
         """Forget candidate comments inside a scalar: a quoted ``#`` is text."""
