@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
+
+from sekret.crypto._pyca import AESGCM, ChaCha20Poly1305
 
 TAG_SIZE = 16
 ZERO_NONCE = bytes(12)

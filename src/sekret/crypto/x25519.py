@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from sekret.crypto._pyca import x25519_private, x25519_public
 
 
 class LowOrderPointError(ValueError):
@@ -13,14 +13,14 @@ class LowOrderPointError(ValueError):
 
 def public_from_private(scalar: bytes) -> bytes:
     """The 32-byte X25519 public key (u-coordinate) for a 32-byte scalar."""
-    return X25519PrivateKey.from_private_bytes(scalar).public_key().public_bytes_raw()
+    return x25519_private(scalar).public_key().public_bytes_raw()
 
 
 def exchange(scalar: bytes, peer_public: bytes) -> bytes:
     """X25519(scalar, peer); raise :class:`LowOrderPointError` for an all-zero result."""
     try:
-        shared = X25519PrivateKey.from_private_bytes(scalar).exchange(
-            X25519PublicKey.from_public_bytes(peer_public)
+        shared = x25519_private(scalar).exchange(
+            x25519_public(peer_public)
         )
     except ValueError:  # pyca refuses the all-zero output itself
         raise LowOrderPointError("low-order point") from None
