@@ -24,10 +24,16 @@ everything written, when they return or raise.
 
 from __future__ import annotations
 
-import queue
-import threading
 from types import TracebackType
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
+
+try:  # queue.SimpleQueue itself, without queue.py's imports (threading, heapq): start-up
+    from _queue import Empty, SimpleQueue
+except ImportError:  # an interpreter without the C module
+    from queue import Empty, SimpleQueue
+
+if TYPE_CHECKING:
+    import threading
 
 from sekret.crypto import aead, kdf
 from sekret.errors import PayloadError
@@ -86,8 +92,8 @@ class _Sink:
         self._dst = dst
         self._size = size
         self._made = 0
-        self._free: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
-        self._todo: queue.SimpleQueue[tuple[bytearray, int] | None] = queue.SimpleQueue()
+        self._free: SimpleQueue[bytearray] = SimpleQueue()
+        self._todo: SimpleQueue[tuple[bytearray, int] | None] = SimpleQueue()
         self._thread: threading.Thread | None = None
         self._submitted = 0
         self._error: BaseException | None = None
@@ -99,7 +105,7 @@ class _Sink:
         if self._made < _DEPTH:
             try:
                 return self._free.get_nowait()
-            except queue.Empty:
+            except Empty:
                 self._made += 1
                 return bytearray(self._size)
         buf = self._free.get()
@@ -120,6 +126,8 @@ class _Sink:
                 self._free.put(buf)
             return
         if self._thread is None:
+            import threading  # only streams of more than one batch need it
+
             self._thread = threading.Thread(target=self._run, name="sekret-stream", daemon=True)
             self._thread.start()
         self._todo.put((buf, n))

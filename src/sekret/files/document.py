@@ -7,7 +7,6 @@ environment and editors live in the other modules of this package.
 
 from __future__ import annotations
 
-import copy
 import os
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -102,6 +101,8 @@ def encrypt(
         raise AlreadyEncryptedError(
             "the file is already encrypted", hint="decrypt it first, or use edit/set/rotate"
         )
+    import copy  # encrypt and rewrap only; decryption's start-up does without it
+
     docs = store.load_plain(data)
     rule = options.crypt_rule
     if rule is None and store.name != "binary":
@@ -248,6 +249,8 @@ def update_keys(
     threshold: int,
 ) -> tuple[bytes, Metadata, Metadata]:
     """Re-wrap the existing data key for ``groups``; values, MAC and lastmodified stay."""
+    import copy
+
     enc_docs, meta = load_metadata(data, store)
     old = copy.deepcopy(meta)
     data_key = keysources.recover_data_key(meta, identities_for)
