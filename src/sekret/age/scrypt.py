@@ -7,9 +7,9 @@ has exactly one way in. The recipient enforces this with a random label.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Sequence
 
+from sekret._lazy_re import lazy
 from sekret._sensitive import SecretStr
 from sekret.age.format import Stanza, b64decode, b64encode
 from sekret.age.recipients import multi_unwrap, open_file_key, seal_file_key
@@ -18,7 +18,7 @@ from sekret.errors import HeaderError, IncorrectIdentity, UnsupportedError
 
 STANZA_TYPE = "scrypt"
 _SALT_LABEL = b"age-encryption.org/v1/scrypt"
-_WORK_FACTOR = re.compile(r"[1-9][0-9]*")
+_WORK_FACTOR = lazy(r"[1-9][0-9]*")
 #: age's default work factor for new files (about a second on a laptop).
 DEFAULT_WORK_FACTOR = 18
 #: The largest work factor accepted on decryption (age's default limit).

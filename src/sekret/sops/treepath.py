@@ -7,13 +7,12 @@ key or a list element.
 
 from __future__ import annotations
 
-import re
-
+from sekret._lazy_re import lazy
 from sekret.errors import SopsError
 from sekret.sops import tree as t
 
 PathPart = str | int
-_COMPONENT = re.compile(r"""\[\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|(-?\d+))\s*\]""")
+_COMPONENT = lazy(r"""\[\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|(-?\d+))\s*\]""")
 
 
 class TreePathError(SopsError):

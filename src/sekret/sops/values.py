@@ -15,17 +15,18 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 
+from sekret._lazy_re import lazy
 from sekret.crypto import aead
 from sekret.errors import SopsError
 from sekret.sops.tree import Comment, Scalar
 
 IV_SIZE = 32
-_ENC = re.compile(r"^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]", re.S)
+_ENC = lazy(r"^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]", re.S)
 # The same fields as sops's regex when no field holds a comma or "]" (as sops writes them).
-_ENC_EXACT = re.compile(
+_ENC_EXACT = lazy(
     r"ENC\[AES256_GCM,data:([^,\]]+),iv:([^,\]]+),tag:([^,\]]+),type:([^,\]]+)\]"
 )
-_INT = re.compile(r"[+-]?[0-9]+")
+_INT = lazy(r"[+-]?[0-9]+")
 _BOOL_TRUE = {"1", "t", "T", "TRUE", "true", "True"}
 _BOOL_FALSE = {"0", "f", "F", "FALSE", "false", "False"}
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
@@ -80,7 +81,7 @@ def format_time(t: datetime) -> str:
     return f"{base}{sign}{total // 3600:02d}:{total % 3600 // 60:02d}"
 
 
-_RFC3339 = re.compile(
+_RFC3339 = lazy(
     r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))"
 )
 

@@ -15,6 +15,7 @@ import math
 import re
 from datetime import UTC, datetime, timedelta
 
+from sekret._lazy_re import lazy
 from sekret.sops.tree import Comment, Leaf, Mapping, Node, Sequence
 from sekret.sops.values import format_float
 
@@ -24,7 +25,7 @@ GO_SPACE = (
     "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
 
-_JSON_FIXUP = re.compile("[<>&\u2028\u2029\ud800-\udfff]")
+_JSON_FIXUP = lazy("[<>&\u2028\u2029\ud800-\udfff]")
 _JSON_ESCAPES = {
     "<": "\\u003c",
     ">": "\\u003e",

@@ -21,6 +21,7 @@ import collections
 import re
 from collections.abc import Iterator
 
+from sekret._lazy_re import lazy
 from sekret.stores._yaml_nodes import MAPPING, SCALAR, SEQUENCE, STR, Node, Pair
 
 
@@ -32,13 +33,13 @@ class Unsupported(Exception):
 # 1.1's other line breaks, a byte-order mark, and everything libyaml refuses to read.
 _ODD = "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 _ASCII_OK = b"\n" + bytes(range(0x20, 0x7F))
-_KEY_COLON = re.compile(r":(?= |$)")
+_KEY_COLON = lazy(r":(?= |$)")
 # Cannot start a plain scalar (``-?:`` only when followed by a space or the line end).
 _INDICATORS = frozenset("#,[]{}&*!|>'\"%@`")
 _MAX_KEY = 1024  # libyaml's limit for an implicit key
 # The usual line, "    key: value" with a word key and a plain value with no "#" (the
 # value is still checked for ": " and a trailing blank or colon): one match, no calls.
-_SIMPLE = re.compile(r" *([A-Za-z0-9_][A-Za-z0-9_.-]*): ([A-Za-z0-9_/.+=(~$][^#]*)\Z")
+_SIMPLE = lazy(r" *([A-Za-z0-9_][A-Za-z0-9_.-]*): ([A-Za-z0-9_/.+=(~$][^#]*)\Z")
 
 
 class _Reader:

@@ -14,6 +14,7 @@ import math
 import re
 from datetime import UTC, datetime, timedelta, timezone
 
+from sekret._lazy_re import lazy
 from sekret.sops.tree import Scalar
 from sekret.sops.values import format_float, format_time
 from sekret.stores._gofmt import _digits, _exp_form
@@ -22,11 +23,11 @@ STR = "tag:yaml.org,2002:str"
 _NULL = {"", "~", "null", "Null", "NULL"}
 _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
-_INT = re.compile(r"[-+]?(?:0b[01_]+|0o[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*)")
-_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?")
-_INF = re.compile(r"[-+]?\.(?:inf|Inf|INF)")
-_NAN = re.compile(r"\.(?:nan|NaN|NAN)")
-_TIMESTAMP = re.compile(
+_INT = lazy(r"[-+]?(?:0b[01_]+|0o[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*)")
+_FLOAT = lazy(r"[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?")
+_INF = lazy(r"[-+]?\.(?:inf|Inf|INF)")
+_NAN = lazy(r"\.(?:nan|NaN|NAN)")
+_TIMESTAMP = lazy(
     r"(\d{4})-(\d{1,2})-(\d{1,2})"
     r"(?:(?:[Tt]|[ \t]+)(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d*))?"
     r"(?:[ \t]*(Z|z|[-+]\d{1,2}(?::?\d{2})?))?)?"
@@ -62,7 +63,7 @@ def _timestamp(m: re.Match[str]) -> datetime:
     )
 
 
-_WORDLIKE = re.compile(r"[A-Za-z_][\w./@-]*")
+_WORDLIKE = lazy(r"[A-Za-z_][\w./@-]*")
 _SPECIAL = {"null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE"}
 _YAML11_WORDS = {"yes", "no", "on", "off", "y", "n", "true", "false", "null", "~"}
 
@@ -83,18 +84,21 @@ def resolve_plain(text: str) -> Scalar:
         return True
     if text in _FALSE:
         return False
-    if _INT.fullmatch(text):
+    # Each regex below is tried only where it could match (the cheap tests first keep
+    # e.g. the metadata's "version: 3.11.0" from compiling all five of them).
+    dots = text.count(".")
+    if not dots and _INT.fullmatch(text):
         try:
             return _int(text)
         except ValueError:
             return text
-    if _FLOAT.fullmatch(text) and any(c.isdigit() for c in text):
+    if dots <= 1 and _FLOAT.fullmatch(text) and any(c.isdigit() for c in text):
         return float(text.replace("_", ""))
-    if _INF.fullmatch(text):
+    if text[-1] in "fF" and _INF.fullmatch(text):
         return -math.inf if text.startswith("-") else math.inf
-    if _NAN.fullmatch(text):
+    if text[-1] in "nN" and _NAN.fullmatch(text):
         return math.nan
-    m = _TIMESTAMP.fullmatch(text)
+    m = _TIMESTAMP.fullmatch(text) if text[4:5] == "-" else None
     if m:
         try:
             return _timestamp(m)
@@ -123,8 +127,8 @@ def resolve_tagged(tag: str, text: str) -> Scalar:
 
 # --- writing -------------------------------------------------------------------------
 
-_PLAIN_SAFE = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^\n\t\r]*")
-_NEEDS_QUOTE_INSIDE = re.compile(r": |:$| #|[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
+_PLAIN_SAFE = lazy(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^\n\t\r]*")
+_NEEDS_QUOTE_INSIDE = lazy(r": |:$| #|[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
 
 
 def _resolves_to_other(text: str) -> bool:
@@ -137,8 +141,8 @@ def _resolves_to_other(text: str) -> bool:
     )
 
 
-_SIMPLE = re.compile(r"[A-Za-z_/][\w./@+-]*(?: [\w./@+-]+)*")
-_CONTROL = re.compile(r"[\x00-\x1f]")
+_SIMPLE = lazy(r"[A-Za-z_/][\w./@+-]*(?: [\w./@+-]+)*")
+_CONTROL = lazy(r"[\x00-\x1f]")
 
 
 def render_string(s: str) -> str:

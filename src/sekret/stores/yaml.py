@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import collections
 import io
-import re
 from collections.abc import Iterator
 
+from sekret._lazy_re import lazy
 from sekret.sops import tree as t
 from sekret.sops.metadata import MetadataNotFoundError
 from sekret.stores import _yaml_build, _yaml_scan
@@ -218,7 +218,7 @@ class YamlStore:
                         ):
                             if (
                                 sval.startswith("ENC[")
-                                and _ENC_PLAIN(sval) is not None
+                                and _ENC_PLAIN.match(sval) is not None
                                 and text[span[0] : span[0] + 1] not in "|>"
                             ):
                                 # encrypting: an ENC[…] string, plain-safe as it is
@@ -315,7 +315,7 @@ class YamlStore:
         return (render_scalar(inner) + "\n").encode()
 
 
-_ENC_PLAIN = re.compile(r"ENC\[AES256_GCM,[A-Za-z0-9+/=,:_]*\]\Z").match
+_ENC_PLAIN = lazy(r"ENC\[AES256_GCM,[A-Za-z0-9+/=,:_]*\]\Z")
 
 
 def _same_value(original: str, value: t.Scalar) -> bool:
