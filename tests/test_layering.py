@@ -12,21 +12,25 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "sekret"
 
+#: stdlib-only helpers every part may import (they import nothing of sekret).
+HELPERS = {"_sensitive", "_record", "_lazy_re", "_dates"}
+
 #: top-level part of sekret → the parts it may import (besides itself).
 ALLOWED: dict[str, set[str]] = {
     "cli": {"files", "install", "gitcrypt", "sops", "stores", "age", "crypto", "errors",
-            "_sensitive", "_record", "_lazy_re", "__init__"},
-    "files": {"stores", "sops", "age", "errors", "_sensitive", "_record", "_lazy_re"},
-    "install": {"files", "sops", "stores", "age", "errors", "_sensitive", "_record", "_lazy_re"},
-    "gitcrypt": {"crypto", "age", "errors", "_sensitive", "_record", "_lazy_re"},
-    "stores": {"sops", "errors", "_lazy_re"},
-    "sops": {"age", "crypto", "errors", "_sensitive", "_record", "_lazy_re"},
-    "age": {"crypto", "errors", "_sensitive", "_record", "_lazy_re"},
-    "crypto": {"errors", "_record", "_lazy_re"},
+            "__init__", *HELPERS},
+    "files": {"stores", "sops", "age", "errors", *HELPERS},
+    "install": {"files", "sops", "stores", "age", "errors", *HELPERS},
+    "gitcrypt": {"crypto", "age", "errors", *HELPERS},
+    "stores": {"sops", "errors", *HELPERS},
+    "sops": {"age", "crypto", "errors", *HELPERS},
+    "age": {"crypto", "errors", *HELPERS},
+    "crypto": {"errors", *HELPERS},
     "errors": set(),
     "_sensitive": set(),
     "_record": set(),  # @record, the stdlib-only stand-in for @dataclass
     "_lazy_re": set(),  # regexes compiled on first use
+    "_dates": set(),  # datetime's types from the C module
     "__init__": {"age", "files", "errors", "cli"},
     "__main__": {"cli"},
 }

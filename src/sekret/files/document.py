@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from datetime import UTC, datetime
 
+from sekret._dates import UTC, datetime
 from sekret._record import field, record
 from sekret.errors import SopsError
 from sekret.sops import engine, keysources, treepath

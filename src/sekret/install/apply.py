@@ -17,8 +17,8 @@ import secrets
 import shutil
 import subprocess
 from collections.abc import Callable
-from datetime import UTC, datetime
 
+from sekret._dates import UTC, datetime
 from sekret.files.atomic import fsync_dir
 from sekret.install.errors import ApplyError
 from sekret.install.plan import Changes, CopyOut, Ids, Link, MakeDir, Plan, WriteFile

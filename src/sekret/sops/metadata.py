@@ -7,8 +7,7 @@ sekret cannot use (pgp, kms, gcp_kms, azure_kv, hc_vault, hckms) are kept verbat
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
+from sekret._dates import UTC, datetime
 from sekret._record import field, record
 from sekret.errors import SopsError
 

@@ -15,8 +15,9 @@ value or a comment's text, which may be a decrypted secret.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TypeAlias
+
+from sekret._dates import datetime
 
 Scalar = str | int | float | bool | None | datetime | bytes
 # A string alias: typing.Union with forward references costs 2 ms of every start-up.

@@ -13,8 +13,8 @@ import math
 import os
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, timezone
 
+from sekret._dates import UTC, datetime, timedelta, timezone
 from sekret._lazy_re import lazy
 from sekret.crypto import aead
 from sekret.errors import SopsError

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, datetime, timedelta
 
+from sekret._dates import UTC, datetime, timedelta
 from sekret._lazy_re import lazy
 from sekret.sops.tree import Comment, Leaf, Mapping, Node, Sequence
 from sekret.sops.values import format_float

@@ -12,8 +12,8 @@ import base64
 import binascii
 import math
 import re
-from datetime import UTC, datetime, timedelta, timezone
 
+from sekret._dates import UTC, datetime, timedelta, timezone
 from sekret._lazy_re import lazy
 from sekret.sops.tree import Scalar
 from sekret.sops.values import format_float, format_time

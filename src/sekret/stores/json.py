@@ -17,8 +17,8 @@ import base64
 import io
 import json
 import re
-from datetime import datetime
 
+from sekret._dates import datetime
 from sekret.sops.metadata import MetadataNotFoundError
 from sekret.sops.tree import Comment, Leaf, Mapping, Node, Sequence, to_python
 from sekret.sops.values import format_time
