@@ -34,7 +34,7 @@ def test_small_yaml_decrypt_keeps_heavy_modules_out(tmp_path: Path) -> None:
     keys = tmp_path / "keys.txt"
     keys.write_text(ident.to_string() + "\n")
     plain = tmp_path / "s.yaml"
-    plain.write_text("# c\na: 1\nb:\n    c: text\n    d:\n        - 2.5\n        - true\n        - null\n")
+    plain.write_text("# c\na: 1\nb:\n    c: text\n    d:\n        - 2.5\n        - true\n")
     env = {**os.environ, "SOPS_AGE_KEY_FILE": str(keys)}
     sekret = [sys.executable, "-m", "sekret"]
     enc = subprocess.run(
