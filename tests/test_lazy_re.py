@@ -49,3 +49,10 @@ def test_dunder_probes_do_not_compile() -> None:
     p = lazy(r"(unclosed")  # would raise if compiled
     assert not hasattr(p, "__wrapped__")
     assert not hasattr(p, "__deepcopy__")
+
+
+def test_private_names_are_not_pattern_attributes() -> None:
+    p = lazy(r"(unclosed")
+    assert not hasattr(p, "_missing")
+    bare = object.__new__(type(p))  # as copy/pickle make one: no _source
+    assert not hasattr(bare, "match")

@@ -23,8 +23,10 @@ class _Lazy:
         self._source = (pattern, flags)
 
     def __getattr__(self, name: str) -> Any:
-        # Only reached for attributes not yet set, i.e. before the first compile.
-        if name.startswith("__"):
+        # Only reached for attributes not yet set, i.e. before the first compile. Private
+        # and dunder names (copy's and pickle's probes, or ``_source`` on an instance
+        # made without __init__) are not pattern attributes: no compile, no recursion.
+        if name.startswith("_"):
             raise AttributeError(name)
         compiled = re.compile(*self._source)
         for method in _METHODS:
