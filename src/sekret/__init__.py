@@ -13,11 +13,15 @@ Errors all derive from :class:`sekret.SekretError` (see :mod:`sekret.errors`).
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
 
 from sekret.errors import SekretError
 
+# Not typing.TYPE_CHECKING: importing typing (and re, enum with it) here would come
+# before sekret.__main__ can pause the garbage collector. Type checkers read this the same.
+TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any
+
     from sekret import age as age
 
 __version__ = "0.1.0"

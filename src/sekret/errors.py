@@ -8,7 +8,9 @@ Messages never contain key material or plaintext: authentication failures say
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+TYPE_CHECKING = False  # (not typing's: see sekret/__init__.py)
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 class SekretError(Exception):

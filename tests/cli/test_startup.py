@@ -25,6 +25,8 @@ KEPT_OUT = {
     "copy": "only encrypt and rewrap copy metadata",
     "yaml": "PyYAML only for files the built-in YAML reader hands over",
     "datetime": "its pure-Python body runs before the C module replaces it (sekret._dates)",
+    "sekret.sops.treepath": "paths only for --extract, set and unset",
+    "sekret.sops.shamir": "only files with two or more key groups",
     "shutil": "argparse's help formatter asks it for the terminal width",
 }
 
@@ -58,3 +60,25 @@ def test_small_yaml_decrypt_keeps_heavy_modules_out(tmp_path: Path) -> None:
     loaded = set(proc.stderr.split())
     assert "sekret.sops.engine" in loaded  # the decrypt really ran in this process
     assert {m: why for m, why in KEPT_OUT.items() if m in loaded} == {}
+
+
+def test_console_entry_pauses_and_freezes_the_collector() -> None:
+    # sekret.__main__:run is the console script: the collector is off from the first
+    # import, and what is alive at exit is frozen (no final full collection over it).
+    code = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print(gc.isenabled(), gc.get_freeze_count() > 0))\n"
+        "from sekret.__main__ import run\n"
+        "sys.argv = ['sekret', '--version']\n"
+        "raise SystemExit(run())\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[-1] == "False True"
+
+
+def test_console_script_is_the_process_entry() -> None:
+    from importlib.metadata import entry_points
+
+    (ep,) = [e for e in entry_points(group="console_scripts") if e.name == "sekret"]
+    assert ep.value == "sekret.__main__:run"

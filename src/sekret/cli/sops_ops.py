@@ -18,7 +18,6 @@ from sekret.errors import SekretError, SopsError
 from sekret.files import document
 from sekret.files.keys import IdentityFinder
 from sekret.sops import tree as t
-from sekret.sops import treepath
 from sekret.sops.metadata import CRYPT_RULES, MetadataNotFoundError
 from sekret.stores.base import format_for_path, get_store
 
@@ -197,6 +196,8 @@ def _open(
 
 
 def _set(args: argparse.Namespace, env: Environment) -> int:
+    from sekret.sops import treepath  # set/unset only: not every start-up's cost
+
     if args.value_stdin:
         if len(args.args) != 2:
             raise NoFileSpecified("set with --value-stdin takes FILE and PATH")
@@ -224,6 +225,8 @@ def _set(args: argparse.Namespace, env: Environment) -> int:
 
 
 def _unset(args: argparse.Namespace, env: Environment) -> int:
+    from sekret.sops import treepath
+
     if len(args.args) != 2:
         raise NoFileSpecified("unset takes FILE and PATH")
     path = args.args[0]

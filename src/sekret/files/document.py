@@ -13,7 +13,7 @@ from collections.abc import Callable
 from sekret._dates import UTC, datetime
 from sekret._record import field, record
 from sekret.errors import SopsError
-from sekret.sops import engine, keysources, treepath
+from sekret.sops import engine, keysources
 from sekret.sops import tree as t
 from sekret.sops.metadata import (
     DEFAULT_UNENCRYPTED_SUFFIX,
@@ -205,6 +205,8 @@ def _older(version: str, than: str) -> bool:
 
 def extract(opened: Opened, path: str, output: Store) -> bytes:
     """``decrypt --extract PATH``: one value, emitted as sops prints it."""
+    from sekret.sops import treepath  # paths only for --extract: not every start-up's cost
+
     if not opened.docs:
         raise treepath.KeyNotFoundError("the file has no documents")
     value = treepath.get(opened.docs[0], treepath.parse(path))

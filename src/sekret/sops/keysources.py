@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from sekret import age
 from sekret._record import field, record
 from sekret.errors import AgeError, NoIdentityMatchError, SopsError
-from sekret.sops import shamir
 from sekret.sops.metadata import AgeKey, Metadata
 
 DATA_KEY_SIZE = 32
@@ -95,6 +94,8 @@ def wrap_data_key(data_key: bytes, meta: Metadata) -> None:
     if len(groups) > 1:
         if not meta.shamir_threshold:
             meta.shamir_threshold = len(groups)
+        from sekret.sops import shamir  # 2+ key groups only: not every start-up's cost
+
         parts = shamir.split(data_key, len(groups), meta.shamir_threshold)
     else:
         parts = [data_key]
@@ -161,4 +162,6 @@ def recover_data_key(meta: Metadata, identities_for: IdentitySource) -> bytes:
             hint=f"the file needs {threshold} key groups (Shamir threshold) but only "
             f"{len(parts)} could be opened with the identities available",
         )
+    from sekret.sops import shamir
+
     return shamir.combine(parts)
