@@ -61,6 +61,30 @@ def test_value_roundtrip_and_aad(value: object) -> None:
         c.decrypt(enc, "a:c:")  # moved to another key
 
 
+def test_new_ivs_are_consecutive_slices_of_the_random_source() -> None:
+    calls: list[int] = []
+    stream = itertools.count()
+
+    def rng(n: int) -> bytes:
+        calls.append(n)
+        return bytes(next(stream) % 256 for _ in range(n))
+
+    c = Cipher(os.urandom(32), rng=rng)
+    ivs = [c.decrypt(c.encrypt(f"v{i}", "k:"), "k:")[1] for i in range(300)]
+    assert all(len(iv) == values.IV_SIZE for iv in ivs)
+    drawn = bytes(i % 256 for i in range(sum(calls)))
+    assert ivs == [drawn[i * 32 : i * 32 + 32] for i in range(300)]
+    assert len(calls) == 3  # 128 IVs per draw, not one call per value
+    real = Cipher(os.urandom(32))  # os.urandom: every IV new, across pool refills
+    assert len({real.decrypt(real.encrypt("x", "k:"), "k:")[1] for _ in range(300)}) == 300
+
+
+def test_short_random_source_is_refused() -> None:
+    c = Cipher(os.urandom(32), rng=lambda n: bytes(n - 1))
+    with pytest.raises(SopsError, match="too few bytes"):
+        c.encrypt("x", "k:")
+
+
 def test_value_tamper_and_format_errors() -> None:
     c = Cipher(os.urandom(32))
     enc = c.encrypt("secret", "k:")
