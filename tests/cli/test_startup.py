@@ -27,6 +27,7 @@ KEPT_OUT = {
     "datetime": "its pure-Python body runs before the C module replaces it (sekret._dates)",
     "sekret.sops.treepath": "paths only for --extract, set and unset",
     "sekret.sops.shamir": "only files with two or more key groups",
+    "base64": "binascii does what the age format needs, without one more module",
     "shutil": "argparse's help formatter asks it for the terminal width",
 }
 

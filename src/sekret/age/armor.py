@@ -7,7 +7,6 @@ whitespace may surround the block (C2SP age spec). Both work in constant memory.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import io
 from typing import BinaryIO
@@ -220,7 +219,7 @@ class ArmorReader(io.RawIOBase):
             decoded = binascii.a2b_base64(data, strict_mode=True)
         except binascii.Error:
             raise ArmorError("invalid base64 in armor") from None
-        if base64.b64encode(decoded) != data:
+        if binascii.b2a_base64(decoded, newline=False) != data:
             raise ArmorError("non-canonical base64 in armor")
         self._out = self._out[self._opos :] + decoded
         self._opos = 0

@@ -8,7 +8,6 @@ closed by a short (possibly empty) line, arguments of 1+ VCHARs separated by one
 
 from __future__ import annotations
 
-import base64
 import binascii
 
 from sekret._record import record
@@ -27,7 +26,7 @@ MAX_HEADER_SIZE = 16 << 20
 
 def b64encode(data: bytes) -> str:
     """Unpadded standard base64, as age writes it."""
-    return base64.b64encode(data).rstrip(b"=").decode("ascii")
+    return binascii.b2a_base64(data, newline=False).rstrip(b"=").decode("ascii")
 
 
 def b64decode(s: str | bytes) -> bytes:
@@ -39,10 +38,10 @@ def b64decode(s: str | bytes) -> bytes:
     if len(raw) % 4 == 1 or not _B64_ALPHABET.issuperset(raw):
         raise ValueError("invalid base64")
     try:
-        data = base64.b64decode(raw + b"=" * (-len(raw) % 4), validate=True)
+        data = binascii.a2b_base64(raw + b"=" * (-len(raw) % 4), strict_mode=True)
     except binascii.Error:
         raise ValueError("invalid base64") from None
-    if base64.b64encode(data).rstrip(b"=") != raw:
+    if binascii.b2a_base64(data, newline=False).rstrip(b"=") != raw:
         raise ValueError("non-canonical base64")
     return data
 

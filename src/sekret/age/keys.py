@@ -5,7 +5,6 @@ Nothing here opens a file: callers pass the text (and, for prompts, callbacks).
 
 from __future__ import annotations
 
-import base64
 import binascii
 import struct
 from collections.abc import Callable, Sequence
@@ -154,7 +153,7 @@ def openssh_public_wire(text: bytes) -> tuple[bytes, bool]:
     try:
         start = text.index(_OPENSSH_BEGIN) + len(_OPENSSH_BEGIN)
         end = text.index(_OPENSSH_END, start)
-        blob = base64.b64decode(b"".join(text[start:end].split()), validate=True)
+        blob = binascii.a2b_base64(b"".join(text[start:end].split()), strict_mode=True)
     except (ValueError, binascii.Error):
         raise KeyFormatError("malformed OpenSSH private key") from None
     if not blob.startswith(_OPENSSH_MAGIC):

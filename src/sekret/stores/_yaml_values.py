@@ -8,7 +8,6 @@ tags are honoured and then dropped.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import math
 import re
@@ -114,6 +113,8 @@ def resolve_tagged(tag: str, text: str) -> Scalar:
         return text
     if short == "binary":
         try:
+            import base64  # !!binary only
+
             return base64.b64decode("".join(text.split())).decode("utf-8", "surrogateescape")
         except (binascii.Error, ValueError):
             return text
