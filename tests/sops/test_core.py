@@ -179,3 +179,20 @@ def test_enc_fields_fast_path_agrees_with_sops_regex(parts: list[str]) -> None:
         text = "ENC[AES256_GCM,data:" + text  # mostly near-valid shapes
     m = values._ENC.match(text)
     assert values._fields(text) == (None if m is None else m.groups())
+
+
+@pytest.mark.parametrize("only_encrypted", [False, True])
+def test_mac_is_sha512_of_the_values_across_batches(only_encrypted: bool) -> None:
+    import hashlib
+
+    from sekret.sops.mac import MAC_ONLY_ENCRYPTED_PREFIX, MacBuilder
+
+    mac = MacBuilder(mac_only_encrypted=only_encrypted)
+    fed = [f"v{i}".encode() for i in range(2500)]  # more than two batches
+    for i, p in enumerate(fed):
+        mac.add(p, encrypted=i % 3 != 0)
+    counted = [p for i, p in enumerate(fed) if not only_encrypted or i % 3 != 0]
+    prefix = MAC_ONLY_ENCRYPTED_PREFIX if only_encrypted else b""
+    want = hashlib.sha512(prefix + b"".join(counted)).hexdigest().upper()
+    assert mac.hexdigest() == want
+    assert mac.hexdigest() == want  # stable once finalized
