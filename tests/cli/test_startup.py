@@ -29,6 +29,9 @@ KEPT_OUT = {
     "sekret.sops.shamir": "only files with two or more key groups",
     "base64": "binascii does what the age format needs, without one more module",
     "shutil": "argparse's help formatter asks it for the terminal width",
+    "argparse": "sekret.cli._args parses the command line; argparse only writes -h",
+    "gettext": "argparse's messages (translated through gettext)",
+    "locale": "gettext's first lookup imports it",
 }
 
 

@@ -6,14 +6,9 @@ final period. Prompts go to the terminal, never to standard output.
 
 from __future__ import annotations
 
-import argparse
-import os
-import sys
-from collections.abc import Sequence
-from typing import NoReturn
-
+from sekret.cli._args import Parser as Parser  # the commands' option parser
 from sekret.cli._env import Environment
-from sekret.errors import NoIdentityMatchError, SekretError, UsageError
+from sekret.errors import NoIdentityMatchError, SekretError
 
 PROG = "sekret"
 #: No look-alike characters (0/o, 1/l): easy to read aloud and to type.
@@ -121,63 +116,3 @@ class TerminalPluginUI:
         if answer == no:
             return False
         raise SekretError(f"unexpected answer {answer!r}", hint=f"answer {yes!r} or {no!r}")
-
-
-class _Formatter(argparse.RawDescriptionHelpFormatter):
-    """argparse's formatter, its width found without :mod:`shutil` (which argparse
-    imports for it: 6 ms of every start-up, help or not): ``$COLUMNS``, else the
-    terminal's width, else 80, as ``shutil.get_terminal_size`` decides."""
-
-    def __init__(self, prog: str) -> None:
-        super().__init__(prog, width=_columns() - 2)
-
-
-def _columns() -> int:
-    try:
-        columns = int(os.environ.get("COLUMNS", ""))
-    except ValueError:
-        columns = 0
-    if columns > 0:
-        return columns
-    try:
-        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
-    except (AttributeError, ValueError, OSError):
-        return 80
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse that raises :class:`UsageError` instead of printing and exiting.
-
-    ``-h/--help`` is an ordinary flag (``args.help``): the command writes the help to
-    its own standard output, so tests see it in-process.
-    """
-
-    def __init__(self, prog: str, usage: str, description: str, epilog: str = "") -> None:
-        super().__init__(
-            prog=prog,
-            usage=usage,
-            description=description,
-            epilog=epilog,
-            add_help=False,
-            allow_abbrev=False,
-            formatter_class=_Formatter,
-        )
-        self.add_argument("-h", "--help", action="store_true", help="show this help")
-
-    def error(self, message: str) -> NoReturn:
-        """Turn argparse's complaint into a usage error with a pointer to --help."""
-        raise UsageError(message, hint=f"run '{self.prog} --help' for usage")
-
-    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
-        """Never exit the process from inside a parse."""
-        raise UsageError((message or "invalid arguments").strip())
-
-    def parse(self, argv: Sequence[str]) -> argparse.Namespace:
-        """Parse options and positionals in any order."""
-        return self.parse_intermixed_args(list(argv))
-
-    def write_help(self, env: Environment) -> int:
-        """Write the help to standard output; return the exit status 0."""
-        env.stdout.write(self.format_help().encode())
-        env.stdout.flush()
-        return 0

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 
 from sekret.cli import _ui
+from sekret.cli._args import SUPPRESS
 from sekret.cli._env import Environment
 from sekret.errors import UsageError
 
@@ -66,7 +66,7 @@ def _parser() -> _ui.Parser:
                    help="create ageKeyFile with a new age key when it does not exist")
     p.add_argument("--dry-run", action="store_true", help="as NIXOS_ACTION=dry-activate")
     # For comparison benchmarks (bench/install_bench.py): what sops-install-secrets does.
-    p.add_argument("--decrypt-per-secret", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--decrypt-per-secret", action="store_true", help=SUPPRESS)
     p.add_argument("--print-credentials", metavar="UNIT",
                    help="print LoadCredential= lines for the secrets UNIT uses")
     return p

@@ -8,10 +8,10 @@ in :mod:`sekret.cli.sops_ops`.
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 
 from sekret.cli import _ui
+from sekret.cli._args import SUPPRESS, Namespace
 from sekret.cli._env import Environment
 from sekret.errors import SopsError, UsageError
 
@@ -78,17 +78,17 @@ def _common(p: _ui.Parser) -> None:
     a("--config", help="the .sops.yaml to use (default: looked up from the working directory)")
     a("--filename-override", help="the file name used for format and rule matching")
     a("--ignore-mac", action="store_true", help="do not check the MAC")
-    a("--indent", type=int, help=argparse.SUPPRESS)
-    a("--verbose", action="store_true", help=argparse.SUPPRESS)
-    a("--disable-version-check", action="store_true", help=argparse.SUPPRESS)
-    a("--check-for-updates", action="store_true", help=argparse.SUPPRESS)
-    a("--enable-local-keyservice", nargs="?", const="true", help=argparse.SUPPRESS)
-    a("--keyservice", action="append", default=[], help=argparse.SUPPRESS)
-    a("--decryption-order", help=argparse.SUPPRESS)
+    a("--indent", type=int, help=SUPPRESS)
+    a("--verbose", action="store_true", help=SUPPRESS)
+    a("--disable-version-check", action="store_true", help=SUPPRESS)
+    a("--check-for-updates", action="store_true", help=SUPPRESS)
+    a("--enable-local-keyservice", nargs="?", const="true", help=SUPPRESS)
+    a("--keyservice", action="append", default=[], help=SUPPRESS)
+    a("--decryption-order", help=SUPPRESS)
     for name in _UNSUPPORTED_KEYS:
-        a(f"--{name}", action="append", default=[], help=argparse.SUPPRESS)
-        a(f"--add-{name}", action="append", default=[], help=argparse.SUPPRESS)
-        a(f"--rm-{name}", action="append", default=[], help=argparse.SUPPRESS)
+        a(f"--{name}", action="append", default=[], help=SUPPRESS)
+        a(f"--add-{name}", action="append", default=[], help=SUPPRESS)
+        a(f"--rm-{name}", action="append", default=[], help=SUPPRESS)
 
 
 def _keys(p: _ui.Parser) -> None:
@@ -131,7 +131,7 @@ def parser(name: str) -> _ui.Parser:
     if name == "decrypt":
         a("--extract", help='print one value, e.g. \'["db"]["password"]\'')
     if name == "edit":
-        a("-s", "--show-master-keys", action="store_true", help=argparse.SUPPRESS)
+        a("-s", "--show-master-keys", action="store_true", help=SUPPRESS)
     if name == "rotate":
         a("--add-age", action="append", default=[], help="age recipients to add")
         a("--rm-age", action="append", default=[], help="age recipients to remove")
@@ -144,19 +144,19 @@ def parser(name: str) -> _ui.Parser:
         a("-y", "--yes", action="store_true", help="do not ask for confirmation")
         a("--shamir-secret-sharing-threshold", type=int, help="the new Shamir threshold")
     if name in ("exec-env", "exec-file"):
-        a("--user", help=argparse.SUPPRESS)
-        a("--background", action="store_true", help=argparse.SUPPRESS)
+        a("--user", help=SUPPRESS)
+        a("--background", action="store_true", help=SUPPRESS)
     if name == "exec-env":
         a("--pristine", action="store_true", help="only the decrypted variables")
         a("--same-process", action="store_true", help="exec the command in this process")
     if name == "exec-file":
         a("--no-fifo", action="store_true", help="a regular 0600 file instead of a FIFO")
         a("--filename", help="the decrypted file's name")
-    a("args", nargs="*", help=argparse.SUPPRESS)
+    a("args", nargs="*", help=SUPPRESS)
     return p
 
 
-def _check_unsupported(args: argparse.Namespace) -> None:
+def _check_unsupported(args: Namespace) -> None:
     for name in _UNSUPPORTED_KEYS:
         attr = name.replace("-", "_")
         for prefix in ("", "add_", "rm_"):
@@ -198,10 +198,10 @@ def _legacy_parser() -> _ui.Parser:
     a("-r", "--rotate", action="store_true", help="rotate the data key")
     a("--set", dest="set_value", help='set one value: \'["a"]["b"] "json"\'')
     a("--extract", help="print one value")
-    a("-s", "--show-master-keys", action="store_true", help=argparse.SUPPRESS)
+    a("-s", "--show-master-keys", action="store_true", help=SUPPRESS)
     a("--add-age", action="append", default=[], help="age recipients to add (with -r)")
     a("--rm-age", action="append", default=[], help="age recipients to remove (with -r)")
-    a("args", nargs="*", help=argparse.SUPPRESS)
+    a("args", nargs="*", help=SUPPRESS)
     return p
 
 

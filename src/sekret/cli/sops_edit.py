@@ -7,11 +7,11 @@ rejected edit is kept encrypted beside the file, never in clear.
 
 from __future__ import annotations
 
-import argparse
 import os
 
 from sekret import files
 from sekret.cli import _ui
+from sekret.cli._args import Namespace
 from sekret.cli._env import Environment
 from sekret.cli.sops_ops import _file, _formats, _open, _options
 from sekret.errors import SekretError, UsageError
@@ -69,7 +69,7 @@ def _rescue(
     return rescue
 
 
-def edit(args: argparse.Namespace, env: Environment) -> int:
+def edit(args: Namespace, env: Environment) -> int:
     from sekret.files import editor
 
     path = _file(args)

@@ -7,18 +7,18 @@ private directory on tmpfs, removed afterwards. The child's status is ours.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 
 from sekret import files
+from sekret.cli._args import Namespace
 from sekret.cli._env import Environment
 from sekret.cli.sops_ops import NoFileSpecified, _finder, _formats, _open, _read
 from sekret.errors import SopsError
 from sekret.sops import tree as t
 
 
-def exec_env(args: argparse.Namespace, env: Environment) -> int:
+def exec_env(args: Namespace, env: Environment) -> int:
     if len(args.args) != 2:
         raise NoFileSpecified("exec-env takes FILE and COMMAND")
     path, command = args.args
@@ -78,7 +78,7 @@ def _env_string(value: object) -> str:
     return str(value)
 
 
-def exec_file(args: argparse.Namespace, env: Environment) -> int:
+def exec_file(args: Namespace, env: Environment) -> int:
     import threading
 
     from sekret.files import editor

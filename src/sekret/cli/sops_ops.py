@@ -6,12 +6,12 @@ fails keeps the user's text encrypted beside the file instead of on disk in clea
 
 from __future__ import annotations
 
-import argparse
 import os
 from typing import TYPE_CHECKING
 
 from sekret import files
 from sekret.cli import _ui
+from sekret.cli._args import Namespace
 from sekret.cli._env import Environment
 from sekret.cli.sops import ConflictError
 from sekret.errors import SekretError, SopsError
@@ -44,7 +44,7 @@ def _finder(env: Environment) -> IdentityFinder:
     return IdentityFinder(dict(env.environ), ask_passphrase=ask)
 
 
-def _file(args: argparse.Namespace, *, required: bool = True) -> str | None:
+def _file(args: Namespace, *, required: bool = True) -> str | None:
     if args.args:
         return str(args.args[0])
     if required:
@@ -52,7 +52,7 @@ def _file(args: argparse.Namespace, *, required: bool = True) -> str | None:
     return None
 
 
-def _formats(args: argparse.Namespace, path: str | None) -> tuple[str, str]:
+def _formats(args: Namespace, path: str | None) -> tuple[str, str]:
     name = args.filename_override or path or ""
     fmt_in = args.input_type or (format_for_path(name) if name else "json")
     fmt_out = args.output_type or (format_for_path(name) if name else fmt_in)
@@ -69,7 +69,7 @@ def _read(env: Environment, path: str | None) -> bytes:
 
 
 def _write(
-    env: Environment, args: argparse.Namespace, path: str | None, data: bytes, *, secret: bool
+    env: Environment, args: Namespace, path: str | None, data: bytes, *, secret: bool
 ) -> None:
     """stdout, --output (0600 when plaintext), or -i over FILE (atomic)."""
     in_place = getattr(args, "in_place", False)
@@ -95,7 +95,7 @@ def _path(p: str) -> Path:
     return Path(p)
 
 
-def dispatch(name: str, args: argparse.Namespace, env: Environment) -> int:
+def dispatch(name: str, args: Namespace, env: Environment) -> int:
     """Run one sops command from parsed arguments."""
     if name == "edit":
         from sekret.cli import sops_edit
@@ -117,14 +117,14 @@ def dispatch(name: str, args: argparse.Namespace, env: Environment) -> int:
     return handler(args, env)
 
 
-def _crypt_rule(args: argparse.Namespace) -> tuple[str, str] | None:
+def _crypt_rule(args: Namespace) -> tuple[str, str] | None:
     rules = [(n, getattr(args, n)) for n in CRYPT_RULES if getattr(args, n, None)]
     if len(rules) > 1:
         raise ConflictError("only one of the suffix and regex options may be given")
     return rules[0] if rules else None
 
 
-def _options(args: argparse.Namespace, env: Environment, name: str) -> document.EncryptOptions:
+def _options(args: Namespace, env: Environment, name: str) -> document.EncryptOptions:
     warnings: list[str] = []
     opts = files.resolve_encrypt_options(
         os.path.join(env.cwd, name),
@@ -142,7 +142,7 @@ def _options(args: argparse.Namespace, env: Environment, name: str) -> document.
     return opts
 
 
-def _encrypt(args: argparse.Namespace, env: Environment) -> int:
+def _encrypt(args: Namespace, env: Environment) -> int:
     path = _file(args, required=False)
     if path is None and not args.filename_override:
         raise ConflictError(
@@ -163,7 +163,7 @@ def _encrypt(args: argparse.Namespace, env: Environment) -> int:
     return 0
 
 
-def _decrypt(args: argparse.Namespace, env: Environment) -> int:
+def _decrypt(args: Namespace, env: Environment) -> int:
     path = _file(args, required=False)
     fmt_in, fmt_out = _formats(args, path)
     data = _read(env, path)
@@ -180,7 +180,7 @@ def _decrypt(args: argparse.Namespace, env: Environment) -> int:
 
 
 def _open(
-    args: argparse.Namespace, env: Environment, path: str, *, stash: bool = True
+    args: Namespace, env: Environment, path: str, *, stash: bool = True
 ) -> document.Opened:
     fmt_in, _ = _formats(args, path)
     data = _read(env, path)
@@ -195,7 +195,7 @@ def _open(
         raise
 
 
-def _set(args: argparse.Namespace, env: Environment) -> int:
+def _set(args: Namespace, env: Environment) -> int:
     from sekret.sops import treepath  # set/unset only: not every start-up's cost
 
     if args.value_stdin:
@@ -224,7 +224,7 @@ def _set(args: argparse.Namespace, env: Environment) -> int:
     return 0
 
 
-def _unset(args: argparse.Namespace, env: Environment) -> int:
+def _unset(args: Namespace, env: Environment) -> int:
     from sekret.sops import treepath
 
     if len(args.args) != 2:
@@ -245,7 +245,7 @@ def _unset(args: argparse.Namespace, env: Environment) -> int:
     return 0
 
 
-def _rotate(args: argparse.Namespace, env: Environment) -> int:
+def _rotate(args: Namespace, env: Environment) -> int:
     path = _file(args)
     assert path is not None
     if not os.path.exists(env.path(path)):
@@ -269,7 +269,7 @@ def _describe_groups(groups: list[object]) -> list[str]:
     return lines
 
 
-def _updatekeys(args: argparse.Namespace, env: Environment) -> int:
+def _updatekeys(args: Namespace, env: Environment) -> int:
     if not args.args:
         raise NoFileSpecified("no file specified")
     from sekret.files import config as cfg
@@ -316,7 +316,7 @@ def _updatekeys(args: argparse.Namespace, env: Environment) -> int:
     return 1 if failures else 0
 
 
-def _filestatus(args: argparse.Namespace, env: Environment) -> int:
+def _filestatus(args: Namespace, env: Environment) -> int:
     path = _file(args)
     fmt_in, _ = _formats(args, path)
     data = _read(env, path)
