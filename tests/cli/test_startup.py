@@ -27,6 +27,8 @@ KEPT_OUT = {
     "datetime": "its pure-Python body runs before the C module replaces it (sekret._dates)",
     "sekret.sops.treepath": "paths only for --extract, set and unset",
     "sekret.sops.shamir": "only files with two or more key groups",
+    "sekret.age.scrypt": "passphrase files only; a SOPS data key is wrapped to age keys",
+    "cryptography.hazmat.primitives.kdf.scrypt": "via sekret.crypto.kdf.scrypt, when used",
     "base64": "binascii does what the age format needs, without one more module",
     "shutil": "argparse's help formatter asks it for the terminal width",
     "argparse": "sekret.cli._args parses the command line; argparse only writes -h",

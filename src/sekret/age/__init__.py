@@ -32,15 +32,18 @@ from sekret.age.keys import (
     parse_recipients_file,
 )
 from sekret.age.recipients import Identity, Recipient
-from sekret.age.scrypt import ScryptIdentity, ScryptRecipient
 from sekret.age.x25519 import X25519Identity, X25519Recipient
 
 if TYPE_CHECKING:  # pragma: no cover
     from sekret.age.pq import HybridIdentity, HybridRecipient
+    from sekret.age.scrypt import ScryptIdentity, ScryptRecipient
     from sekret.age.ssh import SSHEd25519Recipient, SSHIdentity, SSHRSARecipient
 
-#: Loaded on first use (RSA/OpenSSH and ML-KEM code is not needed by most commands).
+#: Loaded on first use (passphrases, RSA/OpenSSH and ML-KEM are not needed by most
+#: commands; a SOPS file's age data key never uses scrypt).
 _LAZY = {
+    "ScryptIdentity": "sekret.age.scrypt",
+    "ScryptRecipient": "sekret.age.scrypt",
     "HybridIdentity": "sekret.age.pq",
     "HybridRecipient": "sekret.age.pq",
     "SSHEd25519Recipient": "sekret.age.ssh",

@@ -6,7 +6,6 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import hmac as _pyca_hmac
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 
 def hkdf_sha256(ikm: bytes, salt: bytes, info: bytes, length: int = 32) -> bytes:
@@ -64,4 +63,6 @@ def shake256(data: bytes, length: int) -> bytes:
 
 def scrypt(password: bytes, salt: bytes, log_n: int, *, r: int = 8, p: int = 1) -> bytes:
     """scrypt with N = 2**log_n, returning 32 bytes. Callers enforce the work-factor limit."""
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt  # only for passphrases
+
     return Scrypt(salt=salt, length=32, n=1 << log_n, r=r, p=p).derive(password)
