@@ -168,7 +168,8 @@ def test_bad_regex_is_a_clear_error() -> None:
 @given(
     st.lists(
         st.sampled_from(
-            ["ENC[AES256_GCM,", "data:", "iv:", "tag:", "type:", "str", "AA==", ",", "]", "["]
+            ["ENC[AES256_GCM,", "data:", "iv:", "tag:", "type:", "str", "AA==", ",", "]", "[",
+             "\n", "ENC[AES256_GCM,data:"]
         ),
         max_size=14,
     )

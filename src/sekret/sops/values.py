@@ -22,10 +22,7 @@ from sekret.sops.tree import Comment, Scalar
 
 IV_SIZE = 32
 _ENC = lazy(r"^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]", re.S)
-# The same fields as sops's regex when no field holds a comma or "]" (as sops writes them).
-_ENC_EXACT = lazy(
-    r"ENC\[AES256_GCM,data:([^,\]]+),iv:([^,\]]+),tag:([^,\]]+),type:([^,\]]+)\]"
-)
+_ENC_PREFIX = "ENC[AES256_GCM,data:"
 _INT = lazy(r"[+-]?[0-9]+")
 _BOOL_TRUE = {"1", "t", "T", "TRUE", "true", "True"}
 _BOOL_FALSE = {"0", "f", "F", "FALSE", "false", "False"}
@@ -263,6 +260,19 @@ class Cipher:
 
 def _fields(text: str) -> tuple[str, str, str, str] | None:
     """data, iv, tag and type of an ``ENC[…]`` string (sops's regex, unanchored at the
-    end), or None. The common shape is matched without backtracking first."""
-    m = _ENC_EXACT.fullmatch(text) or _ENC.match(text)
+    end), or None.
+
+    The shape sops writes (no field holds a comma or "]") is split by hand: the same
+    fields as the regex, and compiling the regex alone cost 1% of a small decrypt.
+    """
+    if text.startswith(_ENC_PREFIX) and text.endswith("]"):
+        body = text[20:-1]
+        parts = body.split(",")
+        if len(parts) == 4 and "]" not in body:
+            data, iv, tag, kind = parts
+            if iv[:3] == "iv:" and tag[:4] == "tag:" and kind[:5] == "type:":
+                fields = data, iv[3:], tag[4:], kind[5:]
+                if all(fields):
+                    return fields
+    m = _ENC.match(text)
     return None if m is None else m.groups()  # type: ignore[return-value]
