@@ -39,13 +39,17 @@ fi
 # interpreter-internal function through the PLT, and ran a small 'sekret decrypt' with
 # 22% more CPU instructions (160M vs 131M) and 30% more wall time than Debian's
 # /usr/bin/python3.11, whose executable embeds libpython and is built with PGO and LTO.
-# So: the first Python >= 3.11 with libpython built in, else the first Python >= 3.11,
-# in the order newest version first.
+# So: of the Pythons >= 3.11 that can make a venv (newest first), the first with libpython
+# built in, else the first.
 real_python() {  # the interpreter behind a name (a pyenv shim is a shell script)
   "$1" -c 'import os, sys
 sys.exit(1) if sys.version_info < (3, 11) else print(os.path.realpath(sys.executable))' 2>/dev/null
 }
-embeds_libpython() { ! ldd "$1" 2>/dev/null | grep -q 'libpython'; }
+embeds_libpython() {  # (ldd's output captured first: with pipefail, grep -q may SIGPIPE it)
+  local libs; libs=$(ldd "$1" 2>/dev/null || true)
+  [[ $libs != *libpython* ]]
+}
+can_venv() { "$1" -c 'import ensurepip, venv' >/dev/null 2>&1; }  # Debian splits ensurepip off
 candidates=()
 for cand in python3.13 python3.12 python3.11 python3 /usr/bin/python3; do
   if command -v "$cand" >/dev/null 2>&1 && exe=$(real_python "$cand") && [ -n "$exe" ]; then
@@ -55,10 +59,30 @@ done
 if ((${#candidates[@]} == 0)); then
   log "error: Python >= 3.11 is required"; exit 1
 fi
-py=${candidates[0]}
-for exe in "${candidates[@]}"; do
-  if embeds_libpython "$exe"; then py=$exe; break; fi
-done
+choose_python() {  # the preferred candidate that can make a venv
+  py=""
+  for exe in "${candidates[@]}"; do
+    if can_venv "$exe" && embeds_libpython "$exe"; then py=$exe; return; fi
+  done
+  for exe in "${candidates[@]}"; do
+    if can_venv "$exe"; then py=$exe; return; fi
+  done
+}
+choose_python
+if [ -z "$py" ] || ! embeds_libpython "$py"; then
+  # A preferred Python that lacks only ensurepip is Debian's: python3-venv adds it (as root).
+  for exe in "${candidates[@]}"; do
+    if embeds_libpython "$exe" && ! can_venv "$exe" && [ "$(id -u)" = 0 ] &&
+       command -v apt-get >/dev/null 2>&1; then
+      log "installing python3-venv for $exe"
+      apt-get install -y -qq python3-venv </dev/null >/dev/null 2>&1 || true
+      choose_python; break
+    fi
+  done
+fi
+if [ -z "$py" ]; then
+  log "error: no Python >= 3.11 here can create a virtualenv (install python3-venv)"; exit 1
+fi
 # A .venv made from another interpreter (or by an older bootstrap) is made again.
 if [ -x .venv/bin/python ] && [ "$(cat .venv/.sekret-python 2>/dev/null)" != "$py" ]; then
   log "re-creating .venv with $py"
@@ -66,14 +90,7 @@ if [ -x .venv/bin/python ] && [ "$(cat .venv/.sekret-python 2>/dev/null)" != "$p
 fi
 if [ ! -x .venv/bin/python ]; then
   log "creating .venv with $py"
-  "$py" -m venv .venv </dev/null >/dev/null 2>&1 || {
-    rm -rf .venv
-    # Debian ships ensurepip (what venv needs) in its own package.
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-      apt-get install -y -qq python3-venv </dev/null >/dev/null
-    fi
-    "$py" -m venv .venv
-  }
+  "$py" -m venv .venv </dev/null >/dev/null
   echo "$py" > .venv/.sekret-python
 fi
 

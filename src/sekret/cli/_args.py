@@ -1,6 +1,6 @@
 """Command-line options: argparse's parsing rules for the subset sekret declares.
 
-A small ``sekret decrypt`` spent 17M of its 129M CPU instructions (13%) on argparse:
+A small ``sekret decrypt`` spent 13M of its 129M CPU instructions (10%) on argparse:
 importing it (with :mod:`gettext`, and :mod:`locale` for its first message) and building
 a parser of ~40 options, each add_argument making a help formatter. This module parses
 the same declarations the way ``ArgumentParser.parse_intermixed_args`` does with
