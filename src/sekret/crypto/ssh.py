@@ -96,9 +96,12 @@ def public_wire_of(key: PrivateKeyTypes) -> bytes:
 
 def load_private_key(data: bytes, passphrase: bytes | None) -> SSHPrivateKey:
     """Load an OpenSSH (``openssh-key-v1``) or PEM private key of type ed25519 or rsa."""
+    # ``object``: the loaders' return unions differ between cryptography releases (51 added
+    # ML-DSA types to one but not the other); the isinstance checks below decide.
+    key: object
     try:
         if b"-----BEGIN OPENSSH PRIVATE KEY-----" in data:
-            key: PrivateKeyTypes = serialization.load_ssh_private_key(data, passphrase)
+            key = serialization.load_ssh_private_key(data, passphrase)
         else:
             key = serialization.load_pem_private_key(data, passphrase)
     except TypeError as exc:
