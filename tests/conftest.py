@@ -1,4 +1,4 @@
-"""Shared test setup: where the shared reference data lives, and the CI skip rule."""
+"""Test setup shared by every test: the vendored data, external tools, and the CI skip rule."""
 
 from __future__ import annotations
 
@@ -8,9 +8,20 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-#: shared/ sits beside the checkout (the project's layout) — or SEKRET_SHARED names it.
-SHARED = Path(os.environ.get("SEKRET_SHARED", ROOT.parent / "shared"))
+#: Data copied from other projects, each folder with its licence and ORIGIN.md.
+DATA = ROOT / "tests" / "data"
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def vendored(name: str) -> Path:
+    """The folder ``tests/data/NAME``; raises at import time when it is missing or empty,
+    so a lost copy is a collection error, never an empty parametrization (a silent skip)."""
+    folder = DATA / name
+    if not folder.is_dir() or not any(folder.iterdir()):
+        raise FileNotFoundError(f"vendored test data missing: {folder} (see tests/data/README.md)")
+    if not (folder / "ORIGIN.md").is_file() or not (folder / "LICENSE").is_file():
+        raise FileNotFoundError(f"{folder} lacks its ORIGIN.md or LICENSE")
+    return folder
 
 
 def require_tool(name: str) -> str:

@@ -20,11 +20,11 @@ from sekret.errors import (
     SekretError,
     UnsupportedError,
 )
-from tests.conftest import SHARED
+from tests.conftest import vendored
 from tests.vectors import cctv
 
-FOLDER = SHARED / "cctv-age"
-PATHS = cctv.all_vectors(FOLDER) if FOLDER.is_dir() else []
+FOLDER = vendored("cctv-age")
+PATHS = cctv.all_vectors(FOLDER)
 
 CATEGORY: dict[str, tuple[type[SekretError], ...]] = {
     "header failure": (HeaderError, UnsupportedError),

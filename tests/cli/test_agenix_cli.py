@@ -1,4 +1,4 @@
-"""``sekret agenix`` in-process: agenix's shared example, edits, rekey, clean errors."""
+"""``sekret agenix`` in-process: agenix's own example (vendored), edits, rekey, clean errors."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import pytest
 from sekret import age
 from sekret.age.x25519 import X25519Identity
 from tests.cli.helpers import Result, assert_clean_failure, run_cli
-from tests.conftest import SHARED, require_tool
+from tests.conftest import require_tool, vendored
 
-EXAMPLE = SHARED / "agenix-example"
+EXAMPLE = vendored("agenix-example")
 PLAIN = {
     "secret1.age": b"hello\n",
     "secret2.age": b"world!\n",

@@ -1,4 +1,4 @@
-"""Test vectors from shared/spec/git-crypt.md §2.7 (real git-crypt 0.7.0 output)."""
+"""Test vectors made by the real git-crypt 0.7.0 (a key file and its blobs), kept as data."""
 
 from __future__ import annotations
 

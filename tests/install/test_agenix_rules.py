@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from sekret.install import agenix_rules as ar
-from tests.conftest import SHARED, require_tool
+from tests.conftest import require_tool, vendored
 
-EXAMPLE = SHARED / "agenix-example" / "example" / "secrets.nix"
+EXAMPLE = vendored("agenix-example") / "example" / "secrets.nix"
 U1 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIL0idNvgGiucWgup/mP78zyC23uFjYq0evcWdjGQUaBH"
 S1 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPJDyIr/FSz1cJdcoW69R+NrWzwGK/+3gJpqD1t8L2zE"
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SHARED
+from tests.conftest import vendored
 from tests.install.conftest import Kit
 
 YAML = b"test_key: test_value\na_list:\n- e1\n- e3\nnested:\n  test:\n    file: another value\n"
-ASSETS = SHARED / "sops-nix-assets"
+ASSETS = vendored("sops-nix-assets")
 
 
 def _mode(p: Path) -> int:

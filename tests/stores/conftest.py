@@ -32,9 +32,9 @@ from sekret.sops.rules import CryptRules
 from sekret.sops.tree import Mapping
 from sekret.sops.values import Cipher
 from sekret.stores.base import Store
-from tests.conftest import SHARED, require_tool
+from tests.conftest import require_tool, vendored
 
-NIX_ASSETS = SHARED / "sops-nix-assets"
+NIX_ASSETS = vendored("sops-nix-assets")
 DEFAULT_RULE = ("unencrypted_suffix", "_unencrypted")
 
 

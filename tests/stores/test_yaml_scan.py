@@ -18,8 +18,9 @@ from sekret.sops import tree as t
 from sekret.stores import _yaml_build, _yaml_libyaml, _yaml_nodes, _yaml_scan
 from sekret.stores._yaml_nodes import SCALAR, Node
 from sekret.stores.base import StoreError
+from tests.conftest import vendored
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
+NIX_ASSETS = vendored("sops-nix-assets")
 
 
 def _dump(n: Node) -> object:
@@ -210,10 +211,10 @@ def test_generated_documents_read_as_libyaml_reads_them(text: str) -> None:
 
 def test_the_scanner_takes_the_files_sops_writes() -> None:
     """The point of the scanner: real SOPS files (and plain config) never reach libyaml."""
-    files = [SHARED / "sops-nix-assets" / "secrets.yaml"]
+    files = [NIX_ASSETS / "secrets.yaml"]
     files += [Path(p) for p in glob.glob(str(Path(__file__).parent.parent / "**" / "*.yaml"))]
     handled = [f for f in files if check_same(f.read_text())]
-    assert SHARED / "sops-nix-assets" / "secrets.yaml" in handled
+    assert NIX_ASSETS / "secrets.yaml" in handled
 
 
 @pytest.mark.parametrize(

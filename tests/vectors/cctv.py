@@ -54,5 +54,7 @@ def load(path: Path) -> Vector | None:
 
 
 def all_vectors(folder: Path) -> list[Path]:
-    """Every vector file in ``folder`` (the README is not one)."""
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.name != "README.md")
+    """Every vector file in ``folder`` (its LICENSE and ORIGIN.md are not vectors)."""
+    return sorted(
+        p for p in folder.iterdir() if p.is_file() and p.name not in ("LICENSE", "ORIGIN.md")
+    )
