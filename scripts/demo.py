@@ -45,7 +45,12 @@ def main() -> int:
     """Run the demo; return the exit status."""
     with tempfile.TemporaryDirectory(prefix="sekret-demo-") as tmp:
         d = Path(tmp)
-        print(f"# working in a temporary directory ({len(os.listdir(d))} files)\n")
+        import sekret
+
+        print(
+            f"# sekret {sekret.__version__} demo, run for real in a throwaway directory: {d}\n"
+            "# (every file below lives there; the directory is deleted at the end)\n"
+        )
         print("## 1. a key pair, in age's own format")
         run([*SEKRET, "age-keygen", "-o", "key.txt"], d)
         recipient = run([*SEKRET, "age-keygen", "-y", "key.txt"], d).strip()
@@ -102,6 +107,10 @@ def main() -> int:
         for line in (d / "secrets" / "app.yaml").read_text().splitlines()[:4]:
             print(f"  {line if len(line) <= 100 else line[:72] + '…'}")
         print("  …")
+        print(
+            "  (keys stay readable for clean diffs; values and comments are encrypted, as sops\n"
+            "   does it: a comment can hold a secret too)"
+        )
         editor = d / "editor.py"
         editor.write_text(
             "import sys, pathlib\np = pathlib.Path(sys.argv[1])\n"
@@ -127,6 +136,11 @@ def main() -> int:
                 d,
                 env=env_key,
                 show="sops decrypt secrets/app.yaml   # the real sops reads it too",
+            )
+            print(
+                "  (same data; sops prints '# rotate me' above its key because it re-emits the\n"
+                "   document from a tree that keeps comments as separate entries, while sekret\n"
+                "   edits the file in place and keeps each line as it was written)"
             )
         (d / "secrets" / "app.env").write_text("DB_PASSWORD=correct-horse\n")
         run([*SEKRET, "encrypt", "-i", "secrets/app.env"], d)
