@@ -14,13 +14,13 @@ import pytest
 
 from tests.conftest import DATA, ROOT, vendored
 
-# Spelled in pieces so that this file does not match itself.
+# This file names the patterns, so it is the one file the scan leaves out.
 _OUTSIDE = re.compile(
     "|".join(
         [
-            r"\.\./" + "shared",  # the reference folder beside the checkout
-            "SEKRET_" + "SHARED",  # the environment variable that used to name it
-            r"""["']""" + "shared" + r"""["']""",  # Path(...) / "shared"
+            r"\.\./shared",  # the reference folder beside the checkout
+            "SEKRET_SHARED",  # the environment variable that used to name it
+            r"""["']shared["']""",  # Path(...) / "shared"
             r"/work/",  # a machine-specific absolute path
         ]
     )
@@ -40,7 +40,7 @@ def test_no_test_script_or_ci_file_reads_outside_the_repository() -> None:
     files = [
         p
         for p in _tracked("tests", "scripts", "bench", ".ci", "pyproject.toml")
-        if DATA not in p.parents and p.is_file()
+        if DATA not in p.parents and p.is_file() and p != Path(__file__).resolve()
     ]
     assert len(files) > 50, "the walk found the project's files"
     offenders = []
