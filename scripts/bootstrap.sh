@@ -153,7 +153,7 @@ for dep in tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]
 PY
     log "--lowest: $(tr '\n' ' ' <"$constraints")"
   fi
-  log "installing the newest allowed releases into $venv"
+  log "installing into $venv ($mode)"
   "$uv" pip install -q --python "$venv/bin/python" --upgrade --refresh \
     --constraint "$constraints" -e . --group dev </dev/null
   rm -f "$constraints"
