@@ -104,7 +104,7 @@ def edit(args: Namespace, env: Environment) -> int:
         files.atomic_write(full, document.encrypt(raw, store, opts), mode=0o600)
         return 0
     opened = _open(args, env, path)
-    plain = opened.store.emit_plain(opened.docs)
+    plain = document.emit_plain(opened.docs, opened.store)
 
     def parse(raw: bytes) -> tuple[document.Opened, list[t.Mapping]]:
         store = get_store(fmt_in)

@@ -96,8 +96,8 @@ def decrypt_bytes(
     if extract is not None:
         return document.extract(opened, extract, out_store or opened.store)
     if out_store is not None:
-        return out_store.emit_plain([tree.strip_spans(d) for d in opened.docs])
-    return opened.store.emit_plain(opened.docs)
+        return document.emit_plain([tree.strip_spans(d) for d in opened.docs], out_store)
+    return document.emit_plain(opened.docs, opened.store)
 
 
 def decrypt_file(

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from sekret._dates import UTC, datetime
 from sekret._record import field, record
 from sekret.errors import SopsError
+from sekret.files import verify
 from sekret.sops import engine, keysources
 from sekret.sops import tree as t
 from sekret.sops.metadata import (
@@ -84,7 +85,17 @@ def seal(
     )
     meta.lastmodified = format_lastmodified(_now(now))
     meta.mac = cipher.encrypt(mac, meta.lastmodified)
-    return store.emit_encrypted(enc_docs, to_dict(meta))
+    raw = to_dict(meta)
+    out = store.emit_encrypted(enc_docs, raw)
+    problem = verify.encrypted(out, store.name, enc_docs, meta, data_key, mac)
+    if problem is not None and store.forget_source():
+        # The in-place edit of the loaded text did not come out right: write the
+        # documents whole instead (the faithful re-emission), and check that too.
+        out = store.emit_encrypted(enc_docs, raw)
+        problem = verify.encrypted(out, store.name, enc_docs, meta, data_key, mac)
+    if problem is not None:
+        raise verify.VerifyError("encrypted file", problem)
+    return out
 
 
 def encrypt(
@@ -121,6 +132,18 @@ def encrypt(
         docs = [t.strip_spans(d) for d in docs]
         return seal(docs, output, meta, data_key, now=now, in_place=True)
     return seal(docs, store, meta, data_key, now=now, in_place=True)  # just parsed: ours
+
+
+def emit_plain(docs: list[t.Mapping], store: Store) -> bytes:
+    """Plaintext documents as ``store`` writes them, read back and checked first."""
+    out = store.emit_plain(docs)
+    problem = verify.plain(out, store.name, docs)
+    if problem is not None and store.forget_source():
+        out = store.emit_plain(docs)  # in place went wrong: the documents whole
+        problem = verify.plain(out, store.name, docs)
+    if problem is not None:
+        raise verify.VerifyError("plaintext", problem)
+    return out
 
 
 def load_metadata(data: bytes, store: Store) -> tuple[list[t.Mapping], Metadata]:
@@ -262,4 +285,19 @@ def update_keys(
     else:
         meta.shamir_threshold = threshold or meta.shamir_threshold
     keysources.wrap_data_key(data_key, meta)
-    return store.emit_encrypted(enc_docs, to_dict(meta)), old, meta
+    # What the values decrypt to now, for the read-back check of the new bytes (the
+    # walk makes new leaves: enc_docs stay as loaded, to be compared with).
+    _, before = engine.decrypt_documents(
+        enc_docs,
+        Cipher(data_key),
+        CryptRules(meta.crypt_rule),
+        mac_only_encrypted=meta.mac_only_encrypted,
+        keep_stash=False,
+    )
+    out = store.emit_encrypted(enc_docs, to_dict(meta))
+    problem = verify.encrypted(
+        out, store.name, enc_docs, meta, data_key, before.mac, check_stored_mac=False
+    )
+    if problem is not None:
+        raise verify.VerifyError("encrypted file", problem)
+    return out, old, meta

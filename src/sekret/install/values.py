@@ -82,7 +82,7 @@ def decrypt_sops_file(
     for s in secrets:
         if s.key == "" or fmt in WHOLE_FILE_FORMATS:
             if whole is None:
-                whole = store.emit_plain(opened.docs)
+                whole = document.emit_plain(opened.docs, store)
             out[s.name] = SecretBytes(whole)
             continue
         try:

@@ -70,6 +70,11 @@ class Store(Protocol):
         """Serialise one extracted value (``decrypt --extract``), as sops prints it."""
         ...  # pragma: no cover
 
+    def forget_source(self) -> bool:
+        """Drop the loaded text, so the next emit writes the documents whole; True if
+        there was a text to drop (only the YAML store edits its source in place)."""
+        ...  # pragma: no cover
+
     def has_metadata(self, data: bytes) -> bool:
         """Whether ``data`` already carries sops metadata (encrypting it again: exit 203)."""
         ...  # pragma: no cover

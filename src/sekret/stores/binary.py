@@ -80,6 +80,10 @@ class BinaryStore:
             exit_code=4,
         )
 
+    def forget_source(self) -> bool:
+        """Nothing to forget: this store always writes documents whole."""
+        return False
+
     def has_metadata(self, data: bytes) -> bool:
         """Always False: any bytes are valid plaintext (sops encrypts such a file again)."""
         return False

@@ -127,6 +127,10 @@ class DotenvStore:
             exit_code=4,
         )
 
+    def forget_source(self) -> bool:
+        """Nothing to forget: this store always writes documents whole."""
+        return False
+
     def has_metadata(self, data: bytes) -> bool:
         """Whether any key starts with ``sops_``."""
         return any(line.startswith(b"sops_") and b"=" in line for line in data.split(b"\n"))

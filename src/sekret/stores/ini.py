@@ -188,6 +188,10 @@ class INIStore:
             return self.emit_plain([value])
         return json_store.go_marshal(value)
 
+    def forget_source(self) -> bool:
+        """Nothing to forget: this store always writes documents whole."""
+        return False
+
     def has_metadata(self, data: bytes) -> bool:
         """Whether there is a ``[sops]`` section (unparsable: False)."""
         try:

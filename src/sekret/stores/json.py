@@ -294,6 +294,10 @@ class JSONStore:
             return value.encode("utf-8", "surrogateescape")
         return dumps(value, newline=False)
 
+    def forget_source(self) -> bool:
+        """Nothing to forget: this store always writes documents whole."""
+        return False
+
     def has_metadata(self, data: bytes) -> bool:
         """Whether the top-level object has a ``sops`` key (unparsable: False)."""
         try:

@@ -101,6 +101,12 @@ class YamlStore:
             raise MetadataNotFoundError()
         return out, meta
 
+    def forget_source(self) -> bool:
+        """Drop the loaded text: the next emit writes each document whole."""
+        had = bool(self._docs)
+        self._text, self._docs, self._parsed = "", [], None
+        return had
+
     def has_metadata(self, data: bytes) -> bool:
         """Whether the first document has a top-level ``sops`` key."""
         try:
