@@ -220,7 +220,8 @@ def _set(args: Namespace, env: Environment) -> int:
     changed = treepath.set_value(opened.docs[0], parts, value)
     if not changed and args.idempotent:
         return 0
-    files.atomic_write(env.path(path), document.reseal(opened, opened.docs))
+    output = get_store(_formats(args, path)[1])
+    files.atomic_write(env.path(path), document.reseal(opened, opened.docs, output=output))
     return 0
 
 
@@ -241,7 +242,8 @@ def _unset(args: Namespace, env: Environment) -> int:
         if args.idempotent:
             return 0
         raise
-    files.atomic_write(env.path(path), document.reseal(opened, opened.docs))
+    output = get_store(_formats(args, path)[1])
+    files.atomic_write(env.path(path), document.reseal(opened, opened.docs, output=output))
     return 0
 
 

@@ -157,8 +157,8 @@ def resolve_encrypt_options(
         recipients = [r for r in env["SOPS_AGE_RECIPIENTS"].split(",") if r.strip()]
     if recipients:
         groups = [KeyGroup(age=[AgeKey(r.strip()) for r in recipients])]
-    elif rule is not None and rule.key_groups:
-        groups = rule.key_groups
+    elif rule is not None:
+        groups = rule.key_groups  # a rule without keys fails as sops fails: no data key
     else:
         raise NoKeysError(
             "config file not found, or has no creation rules, and no keys provided "

@@ -205,14 +205,26 @@ def check_mac(cipher: Cipher, meta: Metadata, computed: str, *, ignore: bool) ->
         )
 
 
-def reseal(opened: Opened, docs: list[t.Mapping], *, now: datetime | None = None) -> bytes:
-    """Re-encrypt edited documents with the same data key; unchanged values keep their IV."""
+def reseal(
+    opened: Opened,
+    docs: list[t.Mapping],
+    *,
+    now: datetime | None = None,
+    output: Store | None = None,
+) -> bytes:
+    """Re-encrypt edited documents with the same data key; unchanged values keep their IV.
+
+    ``output``: write them in another format (``set --output-type``), as sops does.
+    """
     meta = opened.meta
     if meta.crypt_rule is None:
         meta.crypt_rule = meta.rule()
     if _older(meta.version, VERSION):
         meta.version = VERSION
-    return seal(docs, opened.store, meta, opened.data_key, now=now, stash=opened.stash)
+    store = opened.store
+    if output is not None and output.name != store.name:
+        store, docs = output, [t.strip_spans(d) for d in docs]
+    return seal(docs, store, meta, opened.data_key, now=now, stash=opened.stash)
 
 
 def _older(version: str, than: str) -> bool:

@@ -20,6 +20,7 @@ from sekret.sops.metadata import Metadata, from_dict, to_dict
 from sekret.sops.rules import CryptRules
 from sekret.sops.treediff import first_difference
 from sekret.sops.values import Cipher, ValueDecryptError
+from sekret.stores._gofmt import val_to_string
 from sekret.stores.base import get_store
 
 #: formats whose files cannot hold comments (they are dropped on the way, as sops does)
@@ -88,11 +89,44 @@ def encrypted(
 
 
 def plain(out: bytes, store_name: str, docs: Sequence[t.Mapping]) -> str | None:
-    """What is wrong with the plaintext file ``out`` made from ``docs``, or None."""
+    """What is wrong with the plaintext file ``out`` made from ``docs``, or None.
+
+    Formats keep what they can: JSON numbers are floats (sops reads them so), dotenv
+    and INI values are text, INI always has a DEFAULT section; the comparison allows
+    exactly that and nothing more.
+    """
     try:
         back = get_store(store_name).load_plain(out)
     except SopsError as exc:
         return f"it does not parse: {type(exc).__name__}"
+    if store_name in _TEXT_VALUES:
+        docs = [_as_text(d) for d in docs]
+        back = [_as_text(d) for d in back]
+        if store_name == "ini" and back and not any(k == "DEFAULT" for k in docs[0].keys()):
+            back[0].items = [i for i in back[0].items if i != ("DEFAULT", t.Mapping())]
     return first_difference(
-        docs, back, comments=store_name not in _NO_COMMENTS, loose_numbers=store_name == "yaml"
+        docs,
+        back,
+        comments=store_name not in _NO_COMMENTS,
+        loose_numbers=store_name in ("yaml", "json"),
+    )
+
+
+#: formats whose plaintext values are all text
+_TEXT_VALUES = frozenset({"dotenv", "ini"})
+
+
+def _as_text(node: t.Mapping) -> t.Mapping:
+    """A copy whose scalars are the text a dotenv or INI file holds for them."""
+
+    def conv(v: object) -> object:
+        v = t.unwrap(v)  # type: ignore[arg-type]
+        if isinstance(v, t.Mapping):
+            return _as_text(v)
+        if isinstance(v, t.Sequence):
+            return t.Sequence([i if isinstance(i, t.Comment) else conv(i) for i in v.items])  # type: ignore[misc]
+        return val_to_string(v)
+
+    return t.Mapping(
+        [i if isinstance(i, t.Comment) else (i[0], conv(i[1])) for i in node.items]  # type: ignore[misc]
     )

@@ -90,7 +90,11 @@ def wrap_data_key(data_key: bytes, meta: Metadata) -> None:
     """Set every age key's ``enc`` for ``data_key`` (split by Shamir for 2+ groups)."""
     groups = meta.key_groups
     if not groups or any(g.is_empty() for g in groups):
-        raise SopsError("could not generate the data key: empty key group provided")
+        # sops's own words, which its functional tests pin byte for byte
+        raise SopsError(
+            "Could not generate data key: [empty key group provided]",
+            hint="give every key group at least one key (in .sops.yaml or with --age)",
+        )
     if len(groups) > 1:
         if not meta.shamir_threshold:
             meta.shamir_threshold = len(groups)
