@@ -35,8 +35,24 @@ SECRET = "s3cr3t-value-never-in-messages"
         "a: 1\n...\n",  # a document-end marker
         "l:\n- \n- x\n",  # a list item with no value (was written `-null`)
         "a: |+\n  x\n\nb: 1\n",  # a keep-chomping block followed by a blank line
+        "{}\n",  # an empty flow mapping (decrypted output did not read back)
+        "---\n",  # a document-start marker alone: an empty document
+        "null\n",  # a null document, which sops reads as an empty mapping
+        "---\na: 1\n---\n",  # a trailing empty document
+        "a: [{}]\nb: {}\nc: []\n",  # empty collections inside a list
     ],
-    ids=["empty-value", "bom", "doc-end", "empty-item", "keep-chomp"],
+    ids=[
+        "empty-value",
+        "bom",
+        "doc-end",
+        "empty-item",
+        "keep-chomp",
+        "flow-empty",
+        "start-only",
+        "null-doc",
+        "trailing-empty-doc",
+        "empty-in-list",
+    ],
 )
 def test_inputs_that_gave_unreadable_files_now_read_back_with_sops(
     tmp_path: Path, keys: list[Key], text: str
@@ -44,13 +60,13 @@ def test_inputs_that_gave_unreadable_files_now_read_back_with_sops(
     key = keys[0]
     env = clean_env(key)
     (tmp_path / "f.yaml").write_bytes(text.encode())
-    expected = yaml.safe_load(text.lstrip("\ufeff"))
+    expected = [d or {} for d in yaml.safe_load_all(text.lstrip("\ufeff"))]
     r = sekret(["encrypt", "-i", "--age", key.recipient, "f.yaml"], tmp_path, env)
     assert r.status == 0, r.err
     for tool in (sops, sekret):
         out = tool(["decrypt", "f.yaml"], tmp_path, env)
         assert out.status == 0, out.err
-        assert yaml.safe_load(out.out) == expected
+        assert [d or {} for d in yaml.safe_load_all(out.out)] == expected
 
 
 def _options() -> tuple[document.EncryptOptions, X25519Identity]:
@@ -125,6 +141,20 @@ def test_a_wrong_in_place_yaml_edit_falls_back_to_writing_the_document_whole(
     assert calls == [True, False]  # the in-place text was refused, the whole one kept
     opened = document.open_(enc, yaml_store.YamlStore(), lambda _r: [ident])
     assert t.to_python(opened.docs[0]) == {"a": 1, "b": "two"}
+
+
+def test_json_with_empty_collections_in_a_list_converts_to_yaml(
+    tmp_path: Path, keys: list[Key]
+) -> None:
+    key = keys[0]
+    env = clean_env(key)
+    (tmp_path / "j.json").write_text('{"a": [{}, []], "b": {}}')
+    r = sekret(["encrypt", "--age", key.recipient, "j.json"], tmp_path, env)
+    (tmp_path / "e.json").write_bytes(r.out)
+    for tool in (sekret, sops):
+        out = tool(["decrypt", "--output-type", "yaml", "e.json"], tmp_path, env)
+        assert out.status == 0, out.err
+        assert yaml.safe_load(out.out) == {"a": [{}, []], "b": {}}
 
 
 def test_decrypted_output_is_checked_too(monkeypatch: pytest.MonkeyPatch) -> None:

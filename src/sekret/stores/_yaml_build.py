@@ -226,6 +226,14 @@ def build(
     builder = _Builder(text, comments, libyaml)
     docs: list[Doc] = []
     for node in nodes:
+        if node.kind == SCALAR and not node.style and scalar_value(node, text) is None:
+            # an empty document (``---`` alone, or ``null``): an empty mapping, as sops
+            # reads it; written whole, never edited in place
+            doc = Doc(t.Mapping(), node.start, node.end, False)
+            doc.root.items.extend(builder.comments_before(doc_end(text, node.end)))
+            doc.in_place = False
+            docs.append(doc)
+            continue
         if node.kind != MAPPING:
             raise StoreError(
                 "the top level of a SOPS YAML document must be a mapping",

@@ -75,6 +75,10 @@ def render_seq(node: t.Sequence, level: int | str) -> str:
         elif isinstance(v, t.Sequence) and v.items:
             inner = render_seq(v, pad + "  ")
             out.append(pad + "- " + inner[len(pad) + 2 :])
+        elif isinstance(v, t.Mapping):
+            out.append(f"{pad}- {{}}\n")
+        elif isinstance(v, t.Sequence):
+            out.append(f"{pad}- []\n")
         elif isinstance(v, str) and "\n" in v and not v.startswith("ENC["):
             out.append(f"{pad}- {literal(v, pad + INDENT)}")
         else:

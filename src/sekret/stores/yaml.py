@@ -151,6 +151,9 @@ class YamlStore:
     def _emit_doc(self, old: Doc, new: t.Mapping, block: str) -> Iterator[str]:
         """One document's text, in pieces."""
         edits: list[tuple[int, int, str]] = []
+        if not block and not new.keys():
+            yield render_block(new, 0) + "{}\n"  # an empty document reads back as one
+            return
         if not old.in_place or not self._collect(new, old, edits):
             body = render_block(new, 0) + block
             yield body if body else "{}\n"
