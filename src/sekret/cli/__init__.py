@@ -13,6 +13,7 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 
+from sekret._depth import room
 from sekret.cli._env import Environment
 from sekret.cli._ui import print_error, say
 from sekret.errors import SekretError, UsageError
@@ -133,7 +134,8 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _dispatch(args, env)
+        with room():  # stack room for the 10,000 levels of nesting sops reads
+            return _dispatch(args, env)
     except SekretError as exc:
         if debug:
             import traceback
@@ -141,6 +143,11 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
             env.stderr.write(traceback.format_exc().encode())
         print_error(env, exc)
         return exc.exit_code
+    except RecursionError:
+        from sekret._depth import TooDeepError
+
+        print_error(env, TooDeepError())
+        return TooDeepError.exit_code
     except KeyboardInterrupt:
         return _EXIT_INTERRUPTED
     except BrokenPipeError:

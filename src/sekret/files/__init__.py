@@ -15,6 +15,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from sekret._depth import with_room
 from sekret.errors import SopsError
 from sekret.files import document
 from sekret.files.atomic import atomic_write
@@ -74,6 +75,7 @@ def _finder(environ: Mapping[str, str] | None) -> IdentityFinder:
     return IdentityFinder(dict(os.environ if environ is None else environ))
 
 
+@with_room
 def decrypt_bytes(
     data: bytes,
     fmt: str,
@@ -119,6 +121,7 @@ def decrypt_file(
     )
 
 
+@with_room
 def load(
     path: str, *, format: str | None = None, environ: Mapping[str, str] | None = None
 ) -> dict[str, object]:
@@ -177,6 +180,7 @@ def resolve_encrypt_options(
     )
 
 
+@with_room
 def encrypt_file(
     path: str,
     *,

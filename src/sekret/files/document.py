@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable
 
 from sekret._dates import UTC, datetime
+from sekret._depth import with_room
 from sekret._record import field, record
 from sekret.errors import SopsError
 from sekret.files import verify
@@ -98,6 +99,7 @@ def seal(
     return out
 
 
+@with_room
 def encrypt(
     data: bytes,
     store: Store,
@@ -134,6 +136,7 @@ def encrypt(
     return seal(docs, store, meta, data_key, now=now, in_place=True)  # just parsed: ours
 
 
+@with_room
 def emit_plain(docs: list[t.Mapping], store: Store) -> bytes:
     """Plaintext documents as ``store`` writes them, read back and checked first."""
     out = store.emit_plain(docs)
@@ -146,12 +149,14 @@ def emit_plain(docs: list[t.Mapping], store: Store) -> bytes:
     return out
 
 
+@with_room
 def load_metadata(data: bytes, store: Store) -> tuple[list[t.Mapping], Metadata]:
     """The encrypted documents and parsed metadata of a SOPS file (no key needed)."""
     docs, raw = store.load_encrypted(data)
     return docs, from_dict(raw)
 
 
+@with_room
 def open_(
     data: bytes,
     store: Store,
@@ -205,6 +210,7 @@ def check_mac(cipher: Cipher, meta: Metadata, computed: str, *, ignore: bool) ->
         )
 
 
+@with_room
 def reseal(
     opened: Opened,
     docs: list[t.Mapping],
@@ -238,6 +244,7 @@ def _older(version: str, than: str) -> bool:
     return not version or version.startswith("1.") or parts(version) < parts(than)
 
 
+@with_room
 def extract(opened: Opened, path: str, output: Store) -> bytes:
     """``decrypt --extract PATH``: one value, emitted as sops prints it."""
     from sekret.sops import treepath  # paths only for --extract: not every start-up's cost
@@ -248,6 +255,7 @@ def extract(opened: Opened, path: str, output: Store) -> bytes:
     return output.emit_value(value)
 
 
+@with_room
 def rotate(
     opened: Opened,
     *,
@@ -278,6 +286,7 @@ def rotate(
     return seal(opened.docs, opened.store, meta, data_key, now=now, stash=opened.stash)
 
 
+@with_room
 def update_keys(
     data: bytes,
     store: Store,

@@ -12,6 +12,7 @@ import collections
 from collections.abc import Iterable
 from typing import NoReturn
 
+from sekret._depth import MAX_DEPTH, TooDeepError
 from sekret.sops import tree as t
 from sekret.stores._yaml_nodes import MAPPING, SCALAR, SEQUENCE, STR, Node
 from sekret.stores._yaml_values import TYPED_START, resolve_plain, resolve_tagged
@@ -69,6 +70,10 @@ class _Builder:
         self.comments = comments  # shared with a lazy scanner, which appends to it
         self.seen: set[int] = set()
         self.aliased = False
+        self.decodes = 0  # nodes built, and those built again through an alias
+        self.alias_decodes = 0
+        self.alias_depth = 0
+        self.depth = 0  # collections open around the node being built
         self.doc = Doc(t.Mapping(), 0, 0, False)
         self.root: Node | None = None  # the document's root node
         self._line_starts: list[int] | None = None
@@ -86,15 +91,50 @@ class _Builder:
 
     def build(self, node: Node) -> t.Node | t.Leaf:
         if self.libyaml:
+            self.count_decode()
             if id(node) in self.seen:
                 self.aliased = True
+                self.alias_depth += 1  # an alias: this node is being expanded again
+                try:
+                    return self._build(node)
+                finally:
+                    self.alias_depth -= 1
             self.seen.add(id(node))
+        return self._build(node)
+
+    def count_decode(self) -> None:
+        """go-yaml's guard against alias bombs, with its numbers: past 100 expanded
+        nodes and 1,000 in all, expansions may be at most 99% of what is decoded (down
+        to 10% for documents of 4 million nodes); sops refuses such files too."""
+        self.decodes += 1
+        if self.alias_depth > 0:
+            self.alias_decodes += 1
+            if (
+                self.alias_decodes > 100
+                and self.decodes > 1000
+                and self.alias_decodes / self.decodes > _allowed_alias_ratio(self.decodes)
+            ):
+                raise StoreError(
+                    "the YAML document contains excessive aliasing",
+                    hint="anchors and aliases expand to too many nodes (an alias bomb?)",
+                )
+
+    def _build(self, node: Node) -> t.Node | t.Leaf:
         if node.kind == SCALAR:
             span = (node.start, node.end)
             if self.libyaml or node.style in ("|", ">"):
                 self.drop_inside(span)
             self.doc.spans.append(span)
             return t.Leaf(scalar_value(node, self.text), span)
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise TooDeepError()  # go-yaml: "exceeded max depth of 10000"
+        try:
+            return self._collection(node)
+        finally:
+            self.depth -= 1
+
+    def _collection(self, node: Node) -> t.Node:
         if node.flow:
             # (flow collections come from libyaml, or are empty: two-node pairs only)
             kids = (
@@ -163,6 +203,7 @@ class _Builder:
                 span = (vnode.start, vnode.end)  # the usual plain value, inline
                 spans_add(span)
                 if self.libyaml:
+                    self.count_decode()
                     self.drop_inside(span)
                     self.seen.add(id(vnode))
                 value: t.Node | t.Leaf = t.Leaf(resolve_plain(vnode.value), span)  # type: ignore[arg-type]
@@ -259,6 +300,15 @@ def build(
     if not docs:
         raise StoreError("the YAML file holds only comments: EOF")
     return docs
+
+
+def _allowed_alias_ratio(decodes: int) -> float:
+    low, high = 400_000, 4_000_000
+    if decodes <= low:
+        return 0.99
+    if decodes >= high:
+        return 0.10
+    return 0.99 - 0.89 * (decodes - low) / (high - low)
 
 
 def doc_end(text: str, root_end: int) -> int:

@@ -19,6 +19,7 @@ import json
 import re
 
 from sekret._dates import datetime
+from sekret._depth import MAX_DEPTH, TooDeepError
 from sekret.sops.metadata import MetadataNotFoundError
 from sekret.sops.tree import Comment, Leaf, Mapping, Node, Sequence, to_python
 from sekret.sops.values import format_time
@@ -75,6 +76,10 @@ def parse(data: bytes, *, strict_end: bool) -> Mapping:
         raise StoreError(f"invalid JSON: {exc.msg}", line=exc.lineno) from None
     except (ValueError, RecursionError) as exc:
         raise StoreError(f"invalid JSON: {exc}") from None
+    if _SUSPECT.search(text):
+        value = _go_strings(value)  # as Go reads them: U+FFFD for what is not UTF-8
+    if text.count("{") + text.count("[") > MAX_DEPTH and _depth(value) > MAX_DEPTH:
+        raise TooDeepError()  # Go's encoding/json: "exceeded max depth"
     if not isinstance(value, Mapping):
         kind = "null" if value is None else _KIND.get(type(value), "a value")
         raise StoreError(
@@ -85,6 +90,40 @@ def parse(data: bytes, *, strict_end: bool) -> Mapping:
         line = text.count("\n", 0, end) + 1
         raise StoreError("invalid JSON: extra data after the top-level object", line=line)
     return value
+
+
+#: a surrogate from invalid UTF-8 (surrogateescape), or a \\uD800-\\uDFFF escape
+_SUSPECT = re.compile(r"[\ud800-\udfff]|\\u[dD][89abAB]")
+
+
+def _go_strings(value: object) -> object:
+    """``value`` with every lone surrogate in its strings replaced by U+FFFD, as Go's
+    encoding/json decodes invalid UTF-8 and unpaired ``\\uD800`` escapes (sops encrypts
+    what Go read; the original bytes are not kept by sops either)."""
+    if isinstance(value, str):
+        return _SURROGATES.sub("\ufffd", value)
+    if isinstance(value, Mapping):
+        return Mapping([(_go_strings(k), _go_strings(v)) for k, v in value.items])  # type: ignore[misc]
+    if isinstance(value, Sequence):
+        return Sequence([_go_strings(v) for v in value.items])  # type: ignore[misc]
+    return value
+
+
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+
+
+def _depth(value: object) -> int:
+    """The nesting depth of a parsed value (iteratively: it may be deep)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, Mapping):
+            deepest = max(deepest, level)
+            stack.extend((v, level + 1) for _, v in node.items)  # type: ignore[misc]
+        elif isinstance(node, Sequence):
+            deepest = max(deepest, level)
+            stack.extend((v, level + 1) for v in node.items)
+    return deepest
 
 
 class _Writer:
