@@ -6,6 +6,7 @@ refuses, sekret refuses with one clear error line, fast, and nothing written.
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -84,7 +85,7 @@ def test_an_alias_bomb_is_refused_as_sops_refuses_it(tmp_path: Path, keys: list[
     key = keys[0]
     names = "abcdefghi"
     lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
-    for prev, name in zip(names, names[1:], strict=False):
+    for prev, name in itertools.pairwise(names):
         lines.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]")
     (tmp_path / "bomb.yaml").write_text("\n".join(lines) + "\n")
     theirs = sops(["encrypt", "--age", key.recipient, "bomb.yaml"], tmp_path, clean_env(key))
