@@ -55,17 +55,27 @@ def _read_packet(src: BinaryIO) -> bytes | None:
 
 
 def _read_text_list(src: BinaryIO) -> list[str]:
-    items = []
-    while (pkt := _read_packet(src)) is not None:
+    """A flush-terminated list of text packets; EOFError only before its first packet
+    (git is done), a truncated list is a protocol error."""
+    items: list[str] = []
+    while (pkt := _read_packet(src) if not items else _more(src)) is not None:
         items.append(pkt.decode("utf-8", "surrogateescape").removesuffix("\n"))
     return items
 
 
 def _read_content(src: BinaryIO) -> bytes:
     chunks = []
-    while (pkt := _read_packet(src)) is not None:
+    while (pkt := _more(src)) is not None:
         chunks.append(pkt)
     return b"".join(chunks)
+
+
+def _more(src: BinaryIO) -> bytes | None:
+    """The next packet of a list or content git has started: the input may not end."""
+    try:
+        return _read_packet(src)
+    except EOFError:
+        raise ProtocolError("git closed the filter pipe in the middle of a request") from None
 
 
 def _text(*lines: str) -> bytes:
@@ -95,7 +105,10 @@ def handshake(src: BinaryIO, dst: BinaryIO) -> None:
         raise ProtocolError("not git's filter protocol version 2")
     dst.write(_text("git-filter-server", "version=2"))
     dst.flush()
-    offered = _read_text_list(src)
+    try:
+        offered = _read_text_list(src)
+    except EOFError:
+        raise ProtocolError("git closed the filter pipe during the handshake") from None
     wanted = [c for c in ("capability=clean", "capability=smudge") if c in offered]
     dst.write(_text(*wanted))
     dst.flush()
