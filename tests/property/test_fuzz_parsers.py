@@ -49,7 +49,7 @@ def mutated(draw: st.DrawFn, sample: bytes) -> bytes:
     for _ in range(draw(st.integers(1, 4))):
         op = draw(st.sampled_from(["replace", "insert", "delete", "cut"]))
         pos = draw(st.integers(0, max(len(data) - 1, 0)))
-        byte = draw(st.sampled_from(list(b"\x00\n\r\t :-#[]{}\"'\\&*!|>%@`=;,") + [0xFF, 0xC3]))
+        byte = draw(st.sampled_from([*b"\x00\n\r\t :-#[]{}\"'\\&*!|>%@`=;,", 0xFF, 0xC3]))
         if op == "replace" and data:
             data[pos] = byte
         elif op == "insert":
