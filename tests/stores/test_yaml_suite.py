@@ -509,7 +509,15 @@ def test_sekret_round_trip(case: Case, suite: dict[str, Outcome]) -> None:
     )
     if o.sek_dec.stdout == case.source:
         return  # the input back byte for byte: its data, whatever PyYAML makes of it
-    _assert_data(o.sek_dec.stdout, case, "sekret's decryption of its own file")
+    what = "sekret's decryption of its own file"
+    if case.id in SOPS_LIMITED and o.sops_dec_sops is not None and o.sops_dec_sops.status == 0:
+        # sops reads this valid case differently from the suite: sekret reads it as sops
+        # does (both tools agree on such a file), or as the suite says
+        got = _parse(o.sek_dec.stdout, case, what)
+        if not _holds(got, case):
+            _assert_as_sops(o.sek_dec.stdout, o.sops_dec_sops.out, case, what)
+        return
+    _assert_data(o.sek_dec.stdout, case, what)
 
 
 @pytest.mark.parametrize("case", HOLDABLE, ids=_ids(HOLDABLE))

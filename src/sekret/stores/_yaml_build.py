@@ -150,6 +150,8 @@ class _Builder:
             for child in node.children():
                 if self.comments and self.comments[0][0] < child.start:
                     items.extend(self.comments_before(child.start))
+                if self.libyaml and not node.flow:
+                    self.check_flow_lines(child, self.column(node.start))
                 items.append(self.build(child))
             return t.Sequence(items)
         assert node.kind == MAPPING
@@ -208,6 +210,8 @@ class _Builder:
                     self.seen.add(id(vnode))
                 value: t.Node | t.Leaf = t.Leaf(resolve_plain(vnode.value), span)  # type: ignore[arg-type]
             else:
+                if self.libyaml and not node.flow:
+                    self.check_flow_lines(vnode, self.column(knode.start))
                 value = self.build(vnode)
             if key == "sops" and node is self.root:  # the metadata entry, removed on emit
                 self.doc.sops_span = (text.rfind("\n", 0, knode.start) + 1, vnode.end)
@@ -222,6 +226,62 @@ class _Builder:
                 if comments[0][0] < line_end:
                     out.extend(self.comments_before(line_end))
         return t.Mapping(out)
+
+    def column(self, pos: int) -> int:
+        """0-based column of a text offset."""
+        return pos - (self.text.rfind("\n", 0, pos) + 1)
+
+    def check_flow_lines(self, node: Node, parent: int) -> None:
+        """YAML rules libyaml lets pass (and so go-yaml, and sops), checked for a value
+        in block context whose parent sits at column ``parent``: a quoted scalar or flow
+        collection that goes on over lines must indent those lines past the parent;
+        a comment needs a space before its ``#``; a block scalar's leading blank lines
+        may not be longer than its first content line's indentation. The YAML test
+        suite (9C9N, QB6E, DK95/01, SU5Z, X4QW, S98Z) calls such files invalid."""
+        text = self.text
+        quoted = node.kind == SCALAR and node.style in ("'", '"')
+        if quoted and text.startswith("#", node.end):
+            self.invalid("a comment needs a space before '#'", node.end)
+        if node.kind == SCALAR and node.style in ("|", ">"):
+            self.check_block_header(node, parent)
+            return
+        if not (quoted or node.flow):
+            return
+        pos = text.find("\n", node.start, node.end)
+        while pos >= 0:
+            start = pos + 1
+            pos = text.find("\n", start, node.end)
+            line = text[start : node.end if pos < 0 else pos]
+            spaces = len(line) - len(line.lstrip(" "))
+            if line.strip(" \t") and spaces <= parent:
+                self.invalid("a continuation line must be indented past its key", start)
+
+    def check_block_header(self, node: Node, parent: int) -> None:
+        text = self.text
+        nl = text.find("\n", node.start)
+        header = text[node.start : len(text) if nl < 0 else nl]
+        indicators = header[1:].lstrip("+-0123456789")
+        if indicators.startswith("#"):
+            self.invalid("a comment needs a space before '#'", node.start)
+        if nl < 0 or any(c.isdigit() for c in header[1 : len(header) - len(indicators)]):
+            return
+        longest, pos = 0, nl + 1
+        while pos < len(text):
+            end = text.find("\n", pos)
+            line = text[pos : len(text) if end < 0 else end]
+            if line.strip(" "):
+                indent = len(line) - len(line.lstrip(" "))
+                if indent > parent and longest > indent:
+                    self.invalid("a leading blank line of a block scalar is too long", pos)
+                return
+            longest = max(longest, len(line))
+            if end < 0:
+                return
+            pos = end + 1
+
+    def invalid(self, problem: str, pos: int) -> NoReturn:
+        """An invalid YAML file, with the line of ``pos``."""
+        raise StoreError(f"invalid YAML: {problem}", line=self.line(pos))
 
     def duplicate_key(self, key: object, first: int, again: int) -> NoReturn:
         """A mapping key seen twice (go-yaml refuses the file, and so does sops)."""

@@ -29,6 +29,21 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
         return "tag:yaml.org,2002:map"
 
 
+class _RedefiningLoader(yaml.SafeLoader):
+    """PyYAML's Python loader, typing as :class:`_Loader` does, where an anchor may be
+    defined again and an alias means the latest definition (go-yaml's rule, which sops
+    follows); used only for the rare file that redefines an anchor."""
+
+    resolve = _Loader.resolve
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if not self.check_event(yaml.AliasEvent):
+            anchor = self.peek_event().anchor  # type: ignore[no-untyped-call]
+            if anchor is not None:
+                self.anchors.pop(anchor, None)
+        return super().compose_node(parent, index)
+
+
 # Every "#" that could start a comment, each to its line's end (overlapping: a "#"
 # inside a quoted scalar does not hide a real comment after it on the same line).
 _COMMENT = re.compile(r"(?:(?<=[ \t])|^)(?=(#[^\n]*))", re.M)
@@ -71,7 +86,15 @@ def compose(text: str) -> list[Node]:
         return out
 
     try:
-        return [convert(n) for n in yaml.compose_all(text, Loader=_Loader)]
+        try:
+            return [convert(n) for n in yaml.compose_all(text, Loader=_Loader)]
+        except yaml.composer.ComposerError as exc:
+            if "found duplicate anchor" not in str(exc.context):
+                raise
+            memo.clear()
+            keep.clear()
+            # an anchor defined again: go-yaml lets the later one win, PyYAML refuses it
+            return [convert(n) for n in yaml.compose_all(text, Loader=_RedefiningLoader)]
     finally:
         # convert refers to itself, a reference cycle through its closure: let what it
         # holds go now rather than with the cyclic collector

@@ -4,6 +4,7 @@ comments): for new files, other formats' trees, and documents whose shape change
 from __future__ import annotations
 
 from sekret.sops import tree as t
+from sekret.stores import _yaml_goemit as goemit
 from sekret.stores._yaml_values import render_scalar
 
 INDENT = "    "
@@ -87,16 +88,8 @@ def render_seq(node: t.Sequence, level: int | str) -> str:
 
 
 def literal(v: str, pad: str) -> str:
-    """A multi-line string as a literal block (``|``) whose lines sit at ``pad``; a
-    double-quoted scalar when a literal block could not hold it exactly."""
-    if v.endswith("\n\n"):
-        head = "|+"
-    elif v.endswith("\n"):
-        head = "|"
-    else:
-        head = "|-"
-    if any(line != line.rstrip(" \t") for line in v.split("\n")) or v.startswith((" ", "\n")):
-        return render_scalar(v) + "\n"
-    body = v[:-1] if v.endswith("\n") else v
-    return head + "\n" + "".join(f"{pad}{ln}\n" if ln else "\n" for ln in body.split("\n"))
-
+    """A multi-line string as go-yaml writes it: a literal block (``|``) whose lines
+    sit at ``pad``, or double quotes when a block cannot hold it exactly."""
+    if goemit.style(v, True) == goemit.LITERAL:
+        return goemit.literal(v, pad, len(INDENT))
+    return render_scalar(v) + "\n"

@@ -16,6 +16,7 @@ from sekret._dates import UTC, datetime, timedelta, timezone
 from sekret._lazy_re import lazy
 from sekret.sops.tree import Scalar
 from sekret.sops.values import format_float, format_time
+from sekret.stores import _yaml_goemit as goemit
 from sekret.stores._gofmt import _digits, _exp_form
 
 STR = "tag:yaml.org,2002:str"
@@ -26,10 +27,13 @@ _INT = lazy(r"[-+]?(?:0b[01_]+|0o[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*)")
 _FLOAT = lazy(r"[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?")
 _INF = lazy(r"[-+]?\.(?:inf|Inf|INF)")
 _NAN = lazy(r"\.(?:nan|NaN|NAN)")
+# go-yaml v3 reads a plain scalar as a time only in these layouts (Go's time.Parse:
+# 1-2 digit month, day, hour, minute, second; a 4-digit year): "2006-1-2T15:4:5.9Z07:00"
+# (T or t, and a zone: Z or +hh:mm), "2006-1-2 15:4:5.9" (spaces, no zone), "2006-1-2".
 _TIMESTAMP = lazy(
     r"(\d{4})-(\d{1,2})-(\d{1,2})"
-    r"(?:(?:[Tt]|[ \t]+)(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d*))?"
-    r"(?:[ \t]*(Z|z|[-+]\d{1,2}(?::?\d{2})?))?)?"
+    r"(?:(?:[Tt](\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d+))?(Z|[-+]\d{2}:\d{2}))"
+    r"|(?: +(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d+))?))?"
 )
 
 
@@ -46,20 +50,19 @@ def _int(text: str) -> int:
 
 def _timestamp(m: re.Match[str]) -> datetime:
     y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
-    if m.group(4) is None:
+    if m.group(4) is not None:  # the T layout, with a zone
+        hms, frac, z = m.group(4, 5, 6), m.group(7), m.group(8)
+    elif m.group(9) is not None:  # the space layout: no zone, read as UTC
+        hms, frac, z = m.group(9, 10, 11), m.group(12), "Z"
+    else:
         return datetime(y, mo, d, tzinfo=UTC)
-    frac = (m.group(7) or "") + "000000"
     tz: timezone = UTC
-    z = m.group(8)
-    if z and z not in "Zz":
+    if z != "Z":
         sign = -1 if z[0] == "-" else 1
-        hh, _, mm = z[1:].partition(":")
-        if not mm and len(hh) > 2:
-            hh, mm = hh[:2], hh[2:]
-        tz = timezone(sign * timedelta(hours=int(hh), minutes=int(mm or 0)))
-    return datetime(
-        y, mo, d, int(m.group(4)), int(m.group(5)), int(m.group(6)), int(frac[:6]), tzinfo=tz
-    )
+        tz = timezone(sign * timedelta(hours=int(z[1:3]), minutes=int(z[4:6])))
+    micro = int(((frac or "") + "000000")[:6])
+    h, mi, s = (int(x) for x in hms)
+    return datetime(y, mo, d, h, mi, s, micro, tzinfo=tz)
 
 
 _WORDLIKE = lazy(r"[A-Za-z_][\w./@-]*")
@@ -128,63 +131,35 @@ def resolve_tagged(tag: str, text: str) -> Scalar:
 
 # --- writing -------------------------------------------------------------------------
 
-_PLAIN_SAFE = lazy(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^\n\t\r]*")
-_NEEDS_QUOTE_INSIDE = lazy(r": |:$| #|[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
+_SIMPLE = lazy(r"[A-Za-z_/][A-Za-z0-9_./@+-]*(?: [A-Za-z0-9_./@+-]+)*")
+#: bytes that were not UTF-8 (kept as surrogates, e.g. from !!binary): go-yaml writes
+#: such a string as !!binary
+_NOT_UTF8 = lazy("[\\udc80-\\udcff]")
 
 
-def _resolves_to_other(text: str) -> bool:
-    """Whether a plain ``text`` would read back as something other than a string
-    (YAML 1.1 words included, as go-yaml quotes them too)."""
-    if text.lower() in {"yes", "no", "on", "off", "y", "n", "true", "false", "null", "~"}:
-        return True
-    return not isinstance(resolve_plain(text), str) or bool(
-        re.fullmatch(r"[-+]?[0-9][0-9_:]*(?:\.[0-9_]*)?", text)
-    )
-
-
-_SIMPLE = lazy(r"[A-Za-z_/][\w./@+-]*(?: [\w./@+-]+)*")
-_CONTROL = lazy(r"[\x00-\x1f]")
-
-
-def render_string(s: str) -> str:
-    """A string as a flow scalar: plain when safe, else single or double quoted."""
-    if s == "":
-        return '""'
+def render_string(s: str, *, key: bool = False) -> str:
+    """A one-line string as go-yaml writes it: plain, single or double quoted (a
+    string that needs a block, i.e. holds a line break, comes out double-quoted here:
+    blocks are :func:`sekret.stores._yaml_render.literal`'s)."""
     if s.startswith("ENC[AES256_GCM,"):
         return s
     if _SIMPLE.fullmatch(s) and s.lower() not in _YAML11_WORDS:
-        return s  # fast path: words, paths, hostnames
-    if "\n" in s or _NEEDS_QUOTE_INSIDE.search(s) or _CONTROL.search(s):
-        return double_quote(s)
-    if _resolves_to_other(s):
-        return double_quote(s)
-    if s != s.strip() or not _PLAIN_SAFE.fullmatch(s) or s in ("-", "---", "..."):
-        if "'" in s:
-            return double_quote(s)
-        return "'" + s + "'"
-    return s
+        return s  # fast path: words, paths, hostnames (plain for go-yaml too)
+    if _NOT_UTF8.search(s):
+        import base64  # only for such strings
+
+        return "!!binary " + base64.b64encode(s.encode("utf-8", "surrogateescape")).decode()
+    how = goemit.style(s, isinstance(resolve_plain(s), str), key=key)
+    if how == goemit.PLAIN:
+        return s
+    if how == goemit.SINGLE:
+        return goemit.single_quoted(s)
+    return goemit.double_quoted(s)
 
 
 def double_quote(s: str) -> str:
-    """A YAML double-quoted scalar (JSON-style escapes)."""
-    out = ['"']
-    for ch in s:
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ord(ch) < 32 or ord(ch) == 0x7F or ch in "\u2028\u2029" or 0xD800 <= ord(ch) < 0xE000:
-            out.append(f"\\u{ord(ch) & 0xFFFF:04x}" if ord(ch) > 0xFF else f"\\x{ord(ch):02x}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
+    """A YAML double-quoted scalar, with go-yaml's escapes."""
+    return goemit.double_quoted(s)
 
 
 def go_yaml_float(f: float) -> str:

@@ -30,6 +30,42 @@ from sekret.stores.base import StoreError
 
 def parse(text: str) -> list[Doc]:
     """The documents of a YAML text (CRLF already folded), or :class:`StoreError`."""
+    if _has_directives(text):
+        docs = _parse(text)
+        _check_directives(text)
+        for d in docs:
+            # go-yaml reads no %YAML but 1.1 (sops fails on a file that keeps one): a
+            # document after directives is written whole, without them
+            d.in_place = False
+        return docs
+    return _parse(text)
+
+
+def _has_directives(text: str) -> bool:
+    return text.startswith("%") or "\n%" in text
+
+
+def _check_directives(text: str) -> None:
+    """Directives only before a document starts (go-yaml reads any line that starts
+    with ``%`` as one), each with a space before a comment."""
+    in_doc = False
+    for n, line in enumerate(text.split("\n"), 1):
+        if line.startswith("%"):
+            if in_doc:
+                raise StoreError(
+                    "invalid YAML: a directive inside a document",
+                    line=n,
+                    hint="end the document with '...' before the next directive",
+                )
+            if "#" in line and " #" not in line and "\t#" not in line:
+                raise StoreError("invalid YAML: a comment needs a space before '#'", line=n)
+        elif line.startswith("..."):
+            in_doc = False
+        elif line.strip() and not line.lstrip().startswith("#"):
+            in_doc = True
+
+
+def _parse(text: str) -> list[Doc]:
     try:
         nodes, comments = _yaml_scan.scan(text)
         return _yaml_build.build(text, nodes, comments, libyaml=False)
@@ -64,7 +100,7 @@ class YamlStore:
         if self._parsed is not None and self._parsed[0] is data:
             docs = self._parsed[1]  # has_metadata just read these very bytes
             self._parsed = None
-            self._docs = docs
+            self._keep(docs)
             return docs
         if not data:
             raise StoreError(
@@ -77,8 +113,13 @@ class YamlStore:
         if "\r\n" in text:
             text = text.replace("\r\n", "\n")
         self._text = text
-        self._docs = parse(text)
-        return self._docs
+        docs = parse(text)
+        self._keep(docs)
+        return docs
+
+    def _keep(self, docs: list[Doc]) -> None:
+        # a file with directives is written whole (see parse): nothing to edit in place
+        self._docs = [] if _has_directives(self._text) else docs
 
     def load_plain(self, data: bytes) -> list[t.Mapping]:
         """Parse a plaintext YAML file."""
