@@ -192,7 +192,13 @@ class _Builder:
                 if self.libyaml:
                     self.drop_inside((knode.start, knode.end))
             if knode.kind != SCALAR:
-                key = None
+                kind = "mapping" if knode.kind == MAPPING else "list"
+                raise StoreError(
+                    f"a {kind} cannot be a key in a SOPS file",
+                    line=self.line(knode.start),
+                    hint="keys must be strings (sops refuses such a tree too)",
+                    exit_code=23,
+                )
             elif knode.tag is None and not knode.style:
                 key = resolve_plain(knode.value)  # type: ignore[arg-type]
             else:
@@ -285,8 +291,9 @@ class _Builder:
 
     def duplicate_key(self, key: object, first: int, again: int) -> NoReturn:
         """A mapping key seen twice (go-yaml refuses the file, and so does sops)."""
+        shown = "null" if key is None else str(key)
         raise StoreError(
-            f"mapping key {str(key)!r} already defined at line {self.line(first)}",
+            f"mapping key {shown!r} already defined at line {self.line(first)}",
             line=self.line(again),
         )
 
@@ -358,7 +365,10 @@ def build(
     if not docs and not builder.comments:
         raise StoreError("the YAML file has no document")
     if not docs:
-        raise StoreError("the YAML file holds only comments: EOF")
+        raise StoreError(
+            "the YAML file holds only comments, no document",
+            hint="a SOPS file needs at least one mapping",
+        )
     return docs
 
 
