@@ -156,6 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _verify(tools, tmp, cmd, plain, check)
                 rows.append((label, (tmp / plain).stat().st_size, r, target))
             floor = [run_timed([args.python, "-c", FLOOR]) for _ in range(SMALL_RUNS + 1)][1:]
+            cost = verify_cost(args.values, max(args.runs, 5))
             sops_small = rows[0][2]["sops"]
     except CheckFailed as exc:
         print(f"sops bench: FAILED: {exc}", file=sys.stderr)
@@ -166,10 +167,57 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ.update(env_backup)
     text = _report(rows, args, time.perf_counter() - started, median_row("floor", floor),
                    sops_small)
+    enc_off, enc_on, dec_off, dec_on = cost
+    text += (
+        f"\nVerify before replace ({args.values:,} values, in-process, medians of "
+        f"{max(args.runs, 5)}): encrypt {enc_off:.3f} s unchecked, {enc_on:.3f} s checked "
+        f"(+{(enc_on / enc_off - 1) * 100:.0f}%); decrypt {dec_off:.3f} s unchecked, "
+        f"{dec_on:.3f} s checked (+{(dec_on / dec_off - 1) * 100:.0f}%). sekret always "
+        "checks; the unchecked figures stub the check out in this benchmark only.\n"
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
     sys.stdout.write(text)
     return 0
+
+
+def verify_cost(values: int, runs: int) -> tuple[float, float, float, float]:
+    """What verify-before-replace costs, in-process (no start-up): medians of encrypting
+    and of decrypting a ``values``-value YAML file with the read-back check, and with it
+    stubbed out here (the product has no switch for it: sekret always checks)."""
+    import statistics
+
+    from sekret.age import X25519Identity
+    from sekret.files import document, verify
+    from sekret.sops.metadata import AgeKey, KeyGroup
+    from sekret.stores.base import get_store
+
+    ident = X25519Identity.generate()
+    group = KeyGroup(age=[AgeKey(str(ident.recipient()))])
+    opts = document.EncryptOptions(key_groups=[group])
+    data = make_yaml(values).encode()
+    real = verify.encrypted, verify.plain
+    times: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
+    try:
+        for i in range(runs + 1):
+            for checked in (True, False) if i % 2 else (False, True):
+                verify.encrypted = real[0] if checked else (lambda *a, **k: None)  # type: ignore[assignment]
+                verify.plain = real[1] if checked else (lambda *a, **k: None)  # type: ignore[assignment]
+                t0 = time.perf_counter()
+                enc = document.encrypt(data, get_store("yaml"), opts)
+                t1 = time.perf_counter()
+                opened = document.open_(enc, get_store("yaml"), lambda _r: [ident], stash=False)
+                document.emit_plain(opened.docs, opened.store)
+                t2 = time.perf_counter()
+                if i:
+                    times[checked].append((t1 - t0, t2 - t1))
+    finally:
+        verify.encrypted, verify.plain = real
+
+    def med(checked: bool, k: int) -> float:
+        return statistics.median(t[k] for t in times[checked])
+
+    return med(False, 0), med(True, 0), med(False, 1), med(True, 1)
 
 
 def _verify(tools: Tools, tmp: Path, cmd: list[str], plain: str, check: Path) -> None:
