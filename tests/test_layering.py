@@ -18,11 +18,11 @@ HELPERS = {"_sensitive", "_record", "_lazy_re", "_dates"}
 #: top-level part of sekret → the parts it may import (besides itself).
 ALLOWED: dict[str, set[str]] = {
     "cli": {"files", "install", "gitcrypt", "sops", "stores", "age", "crypto", "errors",
-            "__init__", *HELPERS},
-    "files": {"stores", "sops", "age", "errors", *HELPERS},
+            "__init__", "_depth", *HELPERS},
+    "files": {"stores", "sops", "age", "errors", "_depth", *HELPERS},
     "install": {"files", "sops", "stores", "age", "errors", *HELPERS},
     "gitcrypt": {"crypto", "age", "errors", *HELPERS},
-    "stores": {"sops", "errors", *HELPERS},
+    "stores": {"sops", "errors", "_depth", *HELPERS},
     "sops": {"age", "crypto", "errors", *HELPERS},
     "age": {"crypto", "errors", *HELPERS},
     "crypto": {"errors", *HELPERS},
@@ -31,6 +31,7 @@ ALLOWED: dict[str, set[str]] = {
     "_record": set(),  # @record, the stdlib-only stand-in for @dataclass
     "_lazy_re": set(),  # regexes compiled on first use
     "_dates": set(),  # datetime's types from the C module
+    "_depth": {"errors"},  # stack room for deep documents, and the error past it
     "__init__": {"age", "files", "errors", "cli"},
     "__main__": {"cli"},
 }

@@ -44,6 +44,8 @@ SOPS_COMMANDS: dict[str, str] = {
     "exec-env": "run a command with a SOPS file's values in its environment",
     "exec-file": "run a command with a SOPS file decrypted at {}",
     "filestatus": "tell whether a file is SOPS-encrypted",
+    "groups": "add or delete a key group of a SOPS file",
+    "completion": "print a shell completion script (bash, zsh, fish)",
 }
 
 _EXIT_INTERRUPTED = 130
@@ -62,11 +64,15 @@ def _usage() -> str:
         *(f"  {name:<{width}}  {summary}" for name, (_, _, summary) in COMMANDS.items()),
         "",
         "SOPS's legacy forms work too: 'sekret FILE' edits, 'sekret -d FILE' decrypts,",
-        "'sekret -e FILE' encrypts (so 'alias sops=sekret' keeps scripts working).",
+        "'sekret -e FILE' encrypts (so 'alias sops=sekret' keeps scripts working), and",
+        "sops's global flags may come before a sops command: 'sekret --config F encrypt'.",
         "",
         "options:",
         "  --debug    show a traceback on errors (or set SEKRET_DEBUG=1)",
         "  --version  show the version",
+        "",
+        "Shell completion ('sekret completion --help' for zsh and fish):",
+        "  sekret completion bash > ~/.local/share/bash-completion/completions/sekret",
         "",
         "Run 'sekret COMMAND --help' for a command's options and examples.",
         "",
@@ -97,7 +103,7 @@ def _dispatch(argv: list[str], env: Environment) -> int:
     if name in ("-h", "--help", "help"):
         env.stdout.write(_usage().encode())
         return 0
-    if name in ("--version", "-version", "version"):
+    if name in ("--version", "-version", "version", "-v"):
         from sekret import __version__
 
         env.stdout.write(f"sekret {__version__}\n".encode())
@@ -107,10 +113,11 @@ def _dispatch(argv: list[str], env: Environment) -> int:
 
         return sops.run_subcommand(name, rest, env)
     if name not in COMMANDS:
-        # sops's top-level form: flags and a file (``sekret -d FILE``, ``sekret FILE``).
+        # sops's top-level form: flags and a file (``sekret -d FILE``, ``sekret FILE``),
+        # or sops's global flags before a sops command (``sekret --config F encrypt``).
         from sekret.cli import sops
 
-        return sops.run_legacy(argv, env)
+        return sops.run_toplevel(argv, env)
     module_name, func_name, _ = COMMANDS[name]
     command: Command = getattr(importlib.import_module(module_name), func_name)
     return command(rest, env)
@@ -148,8 +155,9 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
 
         print_error(env, TooDeepError())
         return TooDeepError.exit_code
-    except KeyboardInterrupt:
-        return _EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:
+        # Ctrl-C, or a terminating signal during an edit (files.editor.Terminated)
+        return int(getattr(exc, "exit_status", _EXIT_INTERRUPTED))
     except BrokenPipeError:
         return _EXIT_BROKEN_PIPE
     except Exception as exc:

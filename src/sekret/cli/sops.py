@@ -1,9 +1,10 @@
-"""``sekret encrypt|decrypt|edit|set|unset|updatekeys|rotate|exec-env|exec-file|filestatus``.
+"""``sekret encrypt|decrypt|edit|set|unset|updatekeys|rotate|exec-env|exec-file|…``.
 
-sops's subcommands with sops's flags and exit codes, and the legacy forms
-(``sekret FILE`` edits, ``sekret -d FILE``, ``-e``, ``-r``, ``--set``, ``-i``), so that
-``alias sops=sekret`` keeps scripts working. Argument parsing lives here; the work is
-in :mod:`sekret.cli.sops_ops`.
+sops's subcommands with sops's flags and exit codes, sops's global flags before them
+(``sekret --config F encrypt …``), and the legacy forms (``sekret FILE`` edits,
+``sekret -d FILE``, ``-e``, ``-r``, ``--set``), so that ``alias sops=sekret`` keeps
+scripts working. The flags are in :mod:`sekret.cli.sops_flags`; the work is in
+:mod:`sekret.cli.sops_ops` and the modules beside it.
 """
 
 from __future__ import annotations
@@ -11,33 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sekret.cli import _ui
-from sekret.cli._args import SUPPRESS, Namespace
+from sekret.cli import sops_flags as flags
+from sekret.cli._args import Namespace
 from sekret.cli._env import Environment
 from sekret.errors import SopsError, UsageError
 
-SUBCOMMANDS = (
-    "encrypt",
-    "decrypt",
-    "edit",
-    "set",
-    "unset",
-    "updatekeys",
-    "rotate",
-    "exec-env",
-    "exec-file",
-    "filestatus",
-)
-FORMATS = ("yaml", "json", "dotenv", "ini", "binary")
-_UNSUPPORTED_KEYS = (
-    "pgp",
-    "kms",
-    "gcp-kms",
-    "azure-kv",
-    "hc-vault-transit",
-    "hckms",
-    "aws-profile",
-    "encryption-context",
-)
+FORMATS = flags.FORMATS
 
 DESCRIPTIONS = {
     "encrypt": "encrypt a file in the SOPS format (recipients from --age or .sops.yaml)",
@@ -50,6 +30,17 @@ DESCRIPTIONS = {
     "exec-env": "run a command with the file's values in its environment",
     "exec-file": "run a command with the decrypted file at {} (a FIFO by default)",
     "filestatus": 'print {"encrypted":true} or {"encrypted":false}',
+    "groups add": "add a key group (age recipients) to a SOPS file",
+    "groups delete": "delete the key group INDEX (counted from 0) of a SOPS file",
+}
+USAGES = {
+    "set": "sekret set [options] FILE PATH [VALUE]",
+    "unset": "sekret unset [options] FILE PATH",
+    "exec-env": "sekret exec-env [options] FILE COMMAND",
+    "exec-file": "sekret exec-file [options] FILE COMMAND",
+    "updatekeys": "sekret updatekeys [options] FILE...",
+    "groups add": "sekret groups add --file FILE --age RECIPIENT... [-i] [options]",
+    "groups delete": "sekret groups delete --file FILE [-i] [options] INDEX",
 }
 
 EPILOG = """\
@@ -60,8 +51,14 @@ examples:
   sekret edit secrets.yaml
   sekret set secrets.yaml '["db"]["port"]' 5433
   sekret exec-env secrets.env 'echo $DB_PASSWORD'
+  sekret --config ops/.sops.yaml encrypt -i secrets.yaml   (sops's global flags work too)
 identities: SOPS_AGE_KEY_FILE, SOPS_AGE_KEY, SOPS_AGE_KEY_CMD,
   ~/.config/sops/age/keys.txt, SOPS_AGE_SSH_PRIVATE_KEY_FILE, ~/.ssh/id_ed25519
+not supported yet (refused): PGP, AWS/GCP/HuaweiCloud KMS, Azure Key Vault and Vault
+  transit keys (--pgp, --kms, …, --add-pgp, …) and key services (--keyservice)
+accepted and without effect, as in sops: --disable-version-check, --check-for-updates,
+  --enable-local-keyservice; --aws-profile and --encryption-context (KMS only) warn
+flags a command does not use are refused with exit status 1 (sops ignores them)
 """
 
 
@@ -71,164 +68,186 @@ class ConflictError(SopsError):
     exit_code = 8
 
 
-def _common(p: _ui.Parser) -> None:
-    a = p.add_argument
-    a("--input-type", choices=FORMATS, help="the input format (default: from the extension)")
-    a("--output-type", choices=FORMATS, help="the output format (default: from the extension)")
-    a("--config", help="the .sops.yaml to use (default: looked up from the working directory)")
-    a("--filename-override", help="the file name used for format and rule matching")
-    a("--ignore-mac", action="store_true", help="do not check the MAC")
-    a("--indent", type=int, help=SUPPRESS)
-    a("--verbose", action="store_true", help=SUPPRESS)
-    a("--disable-version-check", action="store_true", help=SUPPRESS)
-    a("--check-for-updates", action="store_true", help=SUPPRESS)
-    a("--enable-local-keyservice", nargs="?", const="true", help=SUPPRESS)
-    a("--keyservice", action="append", default=[], help=SUPPRESS)
-    a("--decryption-order", help=SUPPRESS)
-    for name in _UNSUPPORTED_KEYS:
-        a(f"--{name}", action="append", default=[], help=SUPPRESS)
-        a(f"--add-{name}", action="append", default=[], help=SUPPRESS)
-        a(f"--rm-{name}", action="append", default=[], help=SUPPRESS)
+class SopsUsageError(UsageError):
+    """A command line sops would not take (sops exits 1: "flag provided but not defined")."""
 
-
-def _keys(p: _ui.Parser) -> None:
-    a = p.add_argument
-    a("-a", "--age", action="append", default=[], help="age recipients (comma-separated)")
-    a("--shamir-secret-sharing-threshold", type=int, help="how many key groups decrypt")
-    for rule in (
-        "unencrypted-suffix",
-        "encrypted-suffix",
-        "unencrypted-regex",
-        "encrypted-regex",
-        "unencrypted-comment-regex",
-        "encrypted-comment-regex",
-    ):
-        a(f"--{rule}", help=f"the {rule.replace('-', '_')} rule for a new file")
-    a("--mac-only-encrypted", action="store_true", help="MAC only the encrypted values")
-
-
-def _output(p: _ui.Parser) -> None:
-    p.add_argument("-i", "--in-place", action="store_true", help="write the result over FILE")
-    p.add_argument("--output", help="write the result to this file (0600)")
+    exit_code = 1
 
 
 def parser(name: str) -> _ui.Parser:
-    """The argument parser of one subcommand."""
-    usage = {
-        "set": "sekret set [options] FILE PATH [VALUE]",
-        "unset": "sekret unset [options] FILE PATH",
-        "exec-env": "sekret exec-env [options] FILE COMMAND",
-        "exec-file": "sekret exec-file [options] FILE COMMAND",
-        "updatekeys": "sekret updatekeys [options] FILE...",
-    }.get(name, f"sekret {name} [options] [FILE]")
-    p = _ui.Parser(f"sekret {name}", usage, DESCRIPTIONS[name], EPILOG)
-    _common(p)
-    a = p.add_argument
-    if name in ("encrypt", "edit", "rotate"):
-        _keys(p)
-    if name in ("encrypt", "decrypt", "rotate"):
-        _output(p)
-    if name == "decrypt":
-        a("--extract", help='print one value, e.g. \'["db"]["password"]\'')
-    if name == "edit":
-        a("-s", "--show-master-keys", action="store_true", help=SUPPRESS)
-    if name == "rotate":
-        a("--add-age", action="append", default=[], help="age recipients to add")
-        a("--rm-age", action="append", default=[], help="age recipients to remove")
-    if name == "set":
-        a("--value-file", action="store_true", help="the third argument is a file to read")
-        a("--value-stdin", action="store_true", help="read the value from standard input")
-    if name in ("set", "unset"):
-        a("--idempotent", action="store_true", help="do not write when nothing changes")
-    if name == "updatekeys":
-        a("-y", "--yes", action="store_true", help="do not ask for confirmation")
-        a("--shamir-secret-sharing-threshold", type=int, help="the new Shamir threshold")
-    if name in ("exec-env", "exec-file"):
-        a("--user", help=SUPPRESS)
-        a("--background", action="store_true", help=SUPPRESS)
-    if name == "exec-env":
-        a("--pristine", action="store_true", help="only the decrypted variables")
-        a("--same-process", action="store_true", help="exec the command in this process")
-    if name == "exec-file":
-        a("--no-fifo", action="store_true", help="a regular 0600 file instead of a FIFO")
-        a("--filename", help="the decrypted file's name")
-    a("args", nargs="*", help=SUPPRESS)
-    return p
+    """The argument parser of one subcommand (``"groups add"`` for the nested ones)."""
+    usage = USAGES.get(name, f"sekret {name} [options] [FILE]")
+    return flags.parser(f"sekret {name}", usage, DESCRIPTIONS[name], EPILOG, name)
 
 
-def _check_unsupported(args: Namespace) -> None:
-    for name in _UNSUPPORTED_KEYS:
-        attr = name.replace("-", "_")
-        for prefix in ("", "add_", "rm_"):
-            if getattr(args, prefix + attr, None):
-                if name in ("aws-profile", "encryption-context"):
-                    continue
-                raise UsageError(
-                    f"--{prefix.replace('_', '-')}{name} keys are not supported by sekret",
-                    hint="sekret wraps data keys with age only; existing "
-                    f"{name} entries in files are kept untouched",
-                )
+def _legacy_parser() -> _ui.Parser:
+    return flags.parser(
+        "sekret",
+        "sekret [-d | -e | -r | --set 'PATH VALUE'] [options] FILE",
+        "The legacy sops form: edit FILE, or decrypt/encrypt/rotate/set it.",
+        EPILOG,
+        flags.LEGACY,
+    )
 
 
-def run_subcommand(name: str, argv: Sequence[str], env: Environment) -> int:
-    """Run ``sekret NAME ARGS…``."""
+def _parse(p: _ui.Parser, argv: Sequence[str]) -> Namespace:
+    try:
+        return p.parse(flags.normalise(argv))
+    except UsageError as exc:
+        raise SopsUsageError(str(exc), hint=exc.hint) from None
+
+
+def split_globals(argv: Sequence[str]) -> tuple[list[str], list[str]]:
+    """sops's global flags before the first argument that is not one, and the rest."""
+    valued = flags.valued_option_strings()
+    i = 0
+    args = flags.normalise(argv)
+    while i < len(args):
+        arg = args[i]
+        if arg == "--" or not arg.startswith("-") or arg == "-":
+            break
+        name = arg.split("=", 1)[0]
+        if name not in flags.BY_STRING and name not in ("-h", "--help", "-v", "--version"):
+            break
+        i += 2 if name in valued and "=" not in arg else 1
+    return args[:i], args[i:]
+
+
+def run_toplevel(argv: Sequence[str], env: Environment) -> int:
+    """``sekret [GLOBAL FLAGS] SUBCOMMAND …`` or the legacy ``sekret [FLAGS] FILE``."""
+    from sekret.cli import COMMANDS, SOPS_COMMANDS
+
+    before, rest = split_globals(argv)
+    if rest and rest[0] in COMMANDS and before:
+        raise SopsUsageError(
+            f"{before[0]} is a sops flag: it goes with the sops commands, not 'sekret {rest[0]}'",
+            hint=f"run 'sekret {rest[0]} --help' for its options",
+        )
+    if rest and rest[0] in SOPS_COMMANDS:
+        if any(a in ("-v", "--version") for a in before):
+            return _version(env)
+        return run_subcommand(rest[0], rest[1:], env, before)
+    if any(a in ("-v", "--version") for a in before):
+        return _version(env)
+    return run_legacy(argv, env)
+
+
+def _version(env: Environment) -> int:
+    from sekret import __version__
+
+    env.stdout.write(f"sekret {__version__}\n".encode())
+    return 0
+
+
+def run_subcommand(
+    name: str, argv: Sequence[str], env: Environment, before: Sequence[str] = ()
+) -> int:
+    """Run ``sekret [BEFORE…] NAME ARGS…`` (flags before the name apply as after it)."""
+    if name == "completion":
+        from sekret.cli import completion
+
+        return completion.run([*argv], env, list(before))
+    if name == "groups":
+        return _run_groups(argv, env, before)
     p = parser(name)
-    args = p.parse(argv)
+    args = _parse(p, [*before, *argv])
     if args.help:
         return p.write_help(env)
-    _check_unsupported(args)
+    flags.check_used(name, args, where="subcommand")
+    from sekret.cli import sops_checks
+
+    sops_checks.check(name, args, env)
     from sekret.cli import sops_ops
 
     return sops_ops.dispatch(name, args, env)
 
 
-def _legacy_parser() -> _ui.Parser:
-    p = _ui.Parser(
-        "sekret",
-        "sekret [-d | -e | -r | --set 'PATH VALUE'] [options] FILE",
-        "The legacy sops form: edit FILE, or decrypt/encrypt/rotate/set it.",
-        EPILOG,
+def _run_groups(argv: Sequence[str], env: Environment, before: Sequence[str]) -> int:
+    if not argv or argv[0] not in ("add", "delete"):
+        if argv and argv[0] in ("-h", "--help", "help"):
+            env.stdout.write(_groups_help().encode())
+            return 0
+        raise SopsUsageError(
+            "groups needs a subcommand: add or delete" if not argv
+            else f"unknown groups subcommand {argv[0]!r}",
+            hint="run 'sekret groups add --help' or 'sekret groups delete --help'",
+        )
+    name = f"groups {argv[0]}"
+    p = parser(name)
+    args = _parse(p, [*before, *argv[1:]])
+    if args.help:
+        return p.write_help(env)
+    flags.check_used(name, args, where="subcommand")
+    from sekret.cli import sops_checks
+
+    sops_checks.check(name, args, env)
+    from sekret.cli import sops_groups
+
+    return sops_groups.run(name, args, env)
+
+
+def _groups_help() -> str:
+    return (
+        "usage: sekret groups add|delete [options]\n\n"
+        "Change the key groups of a SOPS file (age keys only for now).\n\n"
+        "commands:\n"
+        f"  add     {DESCRIPTIONS['groups add']}\n"
+        f"  delete  {DESCRIPTIONS['groups delete']}\n"
     )
-    _common(p)
-    _keys(p)
-    _output(p)
-    a = p.add_argument
-    a("-d", "--decrypt", action="store_true", help="decrypt")
-    a("-e", "--encrypt", action="store_true", help="encrypt")
-    a("-r", "--rotate", action="store_true", help="rotate the data key")
-    a("--set", dest="set_value", help='set one value: \'["a"]["b"] "json"\'')
-    a("--extract", help="print one value")
-    a("-s", "--show-master-keys", action="store_true", help=SUPPRESS)
-    a("--add-age", action="append", default=[], help="age recipients to add (with -r)")
-    a("--rm-age", action="append", default=[], help="age recipients to remove (with -r)")
-    a("args", nargs="*", help=SUPPRESS)
-    return p
 
 
 def run_legacy(argv: Sequence[str], env: Environment) -> int:
     """``sekret [-d|-e|-r|--set …] FILE``: the mode flags of sops's top-level command."""
     p = _legacy_parser()
-    args = p.parse(argv)
+    args = _parse(p, argv)
     if args.help:
         return p.write_help(env)
-    _check_unsupported(args)
+    modes = [n for n in ("encrypt", "decrypt", "rotate", "set_value") if flags.BY_STRING[
+        flags.LEGACY_MODES[n]].given(args)]  # fmt: skip
+    if len(modes) > 1:
+        raise ConflictError(
+            "more than one of --encrypt, --decrypt, --rotate and --set given",
+            hint="sops runs them one after the other and shows only the last; give one",
+        )
+    mode = {"set_value": "set"}.get(modes[0], modes[0]) if modes else "edit"
+    if not args.args:
+        from sekret.cli.sops_ops import NoFileSpecified
+
+        raise NoFileSpecified("no file specified", hint="sekret [-d | -e | -r] [options] FILE")
+    _check_missing_file(args, env)
+    flags.check_used(mode, args, where=flags.LEGACY)
+    from sekret.cli import sops_checks
+
+    sops_checks.check(mode, args, env)
     from sekret.cli import sops_ops
 
-    if args.set_value is not None:
-        path, _, value = args.set_value.strip().partition(" ")
-        args.args = [*args.args[:1], path, value.strip()]
+    if mode == "set":
+        path, value = _split_set(args.set_value)
+        args.args = [*args.args[:1], path, value]
         args.value_file = args.value_stdin = args.idempotent = False
-        return sops_ops.dispatch("set", args, env)
-    mode = "edit"
-    for flag, name in (
-        (args.encrypt, "encrypt"),
-        (args.decrypt, "decrypt"),
-        (args.rotate, "rotate"),
-    ):
-        if flag:
-            mode = name
-    if mode == "edit":
-        if args.in_place or args.output:
-            pass  # edit always writes in place
-        return sops_ops.dispatch("edit", args, env)
-    return sops_ops.dispatch(mode, args, env)
+    return sops_ops.dispatch(mode, args, env, legacy=True)
+
+
+def _check_missing_file(args: Namespace, env: Environment) -> None:
+    """sops's first check of the legacy form: keys cannot change on a missing file (49)."""
+    import os
+
+    from sekret.cli.sops_ops import CannotChangeKeysError
+
+    changes = [f.name for f in flags.FLAGS if f.name.startswith(("--add-", "--rm-"))
+               and f.given(args)]  # fmt: skip
+    if changes and args.args and not os.path.exists(env.path(str(args.args[0]))):
+        raise CannotChangeKeysError(
+            f"cannot add or remove keys on non-existent file {args.args[0]!r}",
+            hint="name the keys of a new file with --age (or .sops.yaml)",
+        )
+
+
+def _split_set(text: str) -> tuple[str, str]:
+    """``--set '["a"]["b"] VALUE'``: split at the first "] " as sops does."""
+    from sekret.cli.sops_set import SetFormatError
+
+    path, sep, value = text.partition("] ")
+    if not sep:
+        raise SetFormatError("invalid --set format", hint="--set '[\"key\"] \"json value\"'")
+    return path + "]", value

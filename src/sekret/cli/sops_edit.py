@@ -8,13 +8,13 @@ rejected edit is kept encrypted beside the file, never in clear.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from sekret import files
-from sekret.cli import _ui
+from sekret.cli import _ui, sops_ops
 from sekret.cli._args import Namespace
 from sekret.cli._env import Environment
-from sekret.cli.sops_ops import _file, _formats, _open, _options
-from sekret.errors import SekretError, UsageError
+from sekret.errors import SekretError, SopsError, UsageError
 from sekret.files import document
 from sekret.sops import tree as t
 from sekret.stores.base import get_store
@@ -69,21 +69,40 @@ def _rescue(
     return rescue
 
 
+def _asker(env: Environment) -> Callable[[str], bool] | None:
+    if not env.stdin_isatty:
+        return None
+
+    def ask(message: str) -> bool:
+        _ui.say(env, "error", message)
+        _ui.say(env, "hint", "press Enter to return to the editor, or Ctrl-C to give up")
+        return env.stdin.readline() != b""
+
+    return ask
+
+
+def _warn_new_file_flags(args: Namespace, env: Environment, path: str) -> None:
+    """Keys and rules are for a new file: say so when FILE exists (sops ignores them)."""
+    from sekret.cli import sops_flags as flags
+
+    names = ("--age", "--shamir-secret-sharing-threshold", "--mac-only-encrypted",
+             *(f"--{r}" for r in flags.CRYPT_RULE_FLAGS))  # fmt: skip
+    given = [n for n in names if flags.BY_STRING[n].given(args)]
+    if given:
+        _ui.warn(env, f"{', '.join(given)}: no effect, {path!r} exists (keys and rules are "
+                      "for a new file; see rotate, updatekeys and edit -s)")  # fmt: skip
+
+
 def edit(args: Namespace, env: Environment) -> int:
+    """``sekret edit FILE`` (``-s``: the sops metadata too); a new FILE starts from
+    sops's example document."""
     from sekret.files import editor
 
-    path = _file(args)
+    path = sops_ops.first_file(args, env, "edit")
     assert path is not None
     full = env.path(path)
-    fmt_in, _ = _formats(args, path)
-    ask = None
-    if env.stdin_isatty:
-
-        def ask(message: str) -> bool:
-            _ui.say(env, "error", message)
-            _ui.say(env, "hint", "press Enter to return to the editor, or Ctrl-C to give up")
-            return env.stdin.readline() != b""
-
+    fmt_in, fmt_out = sops_ops.formats(args, path)
+    ask = _asker(env)
     if not os.path.exists(full):
         if "." not in os.path.basename(path) and "/" not in path and not args.input_type:
             raise UsageError(
@@ -91,34 +110,50 @@ def edit(args: Namespace, env: Environment) -> int:
                 hint="run 'sekret --help' for the commands; to create a new SOPS file, "
                 "give it an extension (.yaml, .json, .env, .ini)",
             )
-        opts = _options(args, env, path)
-        text = editor.edit(
-            TEMPLATES[fmt_in],
-            path,
-            env.environ,
-            parse=lambda b: (get_store(fmt_in), b),
+        if args.show_master_keys:
+            raise SopsError(
+                "--show-master-keys needs an existing file: a new file has no metadata yet",
+                hint="create the file first (sekret edit FILE), then edit it with -s",
+            )
+        opts = sops_ops.options(args, env, args.filename_override or path)
+
+        def check(raw: bytes) -> bytes:
+            get_store(fmt_in).load_plain(raw)  # an error returns to the editor
+            return raw
+
+        raw = editor.edit(
+            TEMPLATES[fmt_in], path, env.environ, parse=check,
             rescue=_rescue(env, path, None, opts),  # type: ignore[arg-type]
             ask_retry=ask,
         )
-        store, raw = text
-        files.atomic_write(full, document.encrypt(raw, store, opts), mode=0o600)
+        out = sops_ops.store(fmt_out, args, env) if fmt_out != fmt_in else None
+        data = document.encrypt(raw, sops_ops.store(fmt_in, args, env), opts, output=out)
+        files.atomic_write(full, data, mode=0o600)
+        sops_ops.verbose(env, args, f"file {path!r} written")
         return 0
-    opened = _open(args, env, path)
-    plain = document.emit_plain(opened.docs, opened.store)
+    _warn_new_file_flags(args, env, path)
+    opened = sops_ops.open_file(args, env, path)
+    if args.show_master_keys:
+        from sekret.cli import sops_edit_keys
 
-    def parse(raw: bytes) -> tuple[document.Opened, list[t.Mapping]]:
-        store = get_store(fmt_in)
-        docs = store.load_plain(raw)
-        opened.store = store
-        return opened, docs
+        return sops_edit_keys.edit_with_keys(opened, args, env, path, ask)
+    output = sops_ops.store(fmt_out, args, env) if fmt_out != fmt_in else opened.store
+    docs = opened.docs if output is opened.store else [t.strip_spans(d) for d in opened.docs]
+    plain = document.emit_plain(docs, output)
 
-    _, docs = editor.edit(
-        plain,
-        path,
-        env.environ,
-        parse=parse,
+    def parse(raw: bytes) -> list[t.Mapping]:
+        store = sops_ops.store(fmt_in, args, env)
+        new_docs = store.load_plain(raw)
+        opened.store = store  # its text is edited in place: unchanged lines stay
+        if fmt_out != fmt_in:
+            opened.store = sops_ops.store(fmt_out, args, env)
+            new_docs = [t.strip_spans(d) for d in new_docs]
+        return new_docs
+
+    new_docs = editor.edit(
+        plain, path, env.environ, parse=parse,
         rescue=_rescue(env, path, opened, None),  # type: ignore[arg-type]
         ask_retry=ask,
     )
-    files.atomic_write(full, document.reseal(opened, docs))
+    sops_ops.write_in_place(env, args, path, document.reseal(opened, new_docs))
     return 0

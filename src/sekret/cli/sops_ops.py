@@ -1,4 +1,5 @@
-"""The work behind ``sekret encrypt|decrypt|edit|set|…``: files in, files out.
+"""The work behind ``sekret encrypt|decrypt|rotate``, and what the sops commands share:
+reading the file, its formats and stores, the identities, writing the result.
 
 Every write of a SOPS file is atomic; decrypted output files are 0600; an edit that
 fails keeps the user's text encrypted beside the file instead of on disk in clear.
@@ -18,11 +19,18 @@ from sekret.errors import SekretError, SopsError
 from sekret.files import document
 from sekret.files.keys import IdentityFinder
 from sekret.sops import tree as t
-from sekret.sops.metadata import CRYPT_RULES, MetadataNotFoundError
-from sekret.stores.base import format_for_path, get_store
+from sekret.sops.metadata import CRYPT_RULES, Metadata, MetadataNotFoundError
+from sekret.stores.base import Store, StoreError, format_for_path, get_store
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+#: the commands that hold plaintext or a data key: no core dumps for them
+_HARDENED = frozenset(
+    {"decrypt", "edit", "set", "unset", "rotate", "exec-env", "exec-file", "updatekeys"}
+)
+#: the commands whose extra positional arguments sops ignores (with a warning)
+_FIRST_ONLY = frozenset({"decrypt", "encrypt", "rotate", "edit", "filestatus"})
 
 
 class NoFileSpecified(SopsError):
@@ -31,72 +39,150 @@ class NoFileSpecified(SopsError):
     exit_code = 100
 
 
-class SetFormatError(SopsError):
-    """A malformed ``set`` path or value (sops exit 7)."""
+class ReadError(SopsError):
+    """The input file cannot be read (sops exit 2, "Error reading file")."""
 
-    exit_code = 7
+    exit_code = 2
 
 
-def _finder(env: Environment) -> IdentityFinder:
+class CannotChangeKeysError(SopsError):
+    """--add-*/--rm-* on a file that does not exist (sops exit 49)."""
+
+    exit_code = 49
+
+
+def verbose(env: Environment, args: Namespace, message: str) -> None:
+    """An info line, with ``--verbose`` only."""
+    if getattr(args, "verbose", False):
+        _ui.say(env, "info", message)
+
+
+class _VerboseFinder(IdentityFinder):
+    """Says which recipient is being tried (``--verbose``)."""
+
+    env: Environment
+
+    def __call__(self, recipient: str) -> list[object]:  # type: ignore[override]
+        _ui.say(self.env, "info", f"trying the age identities for recipient {recipient}")
+        return list(super().__call__(recipient))
+
+
+def finder(env: Environment, args: Namespace | None = None) -> IdentityFinder:
+    """The identities of this environment (passphrases asked on the terminal)."""
+
     def ask(name: str) -> str | None:
         return env.read_secret(f"Enter passphrase for {name!r}:") if env.read_secret else None
 
+    if args is not None and getattr(args, "verbose", False):
+        found = _VerboseFinder(dict(env.environ), ask_passphrase=ask)
+        found.env = env
+        return found
     return IdentityFinder(dict(env.environ), ask_passphrase=ask)
 
 
-def _file(args: Namespace, *, required: bool = True) -> str | None:
+def first_file(
+    args: Namespace, env: Environment, mode: str, *, required: bool = True
+) -> str | None:
+    """The file argument (the first positional); sops warns about any others."""
     if args.args:
+        if len(args.args) > 1 and mode in _FIRST_ONLY:
+            _ui.warn(env, f"more than one positional argument given: only the first one "
+                          f"({args.args[0]!r}) is used")  # fmt: skip
         return str(args.args[0])
     if required:
         raise NoFileSpecified("no file specified", hint="give the file as the last argument")
     return None
 
 
-def _formats(args: Namespace, path: str | None) -> tuple[str, str]:
+def formats(args: Namespace, path: str | None) -> tuple[str, str]:
+    """Input and output formats as sops picks them: the flags, else the extension of
+    --filename-override or FILE (standard input without either: binary)."""
     name = args.filename_override or path or ""
-    fmt_in = args.input_type or (format_for_path(name) if name else "json")
-    fmt_out = args.output_type or (format_for_path(name) if name else fmt_in)
-    return fmt_in, fmt_out
+    return (
+        args.input_type or format_for_path(name),
+        getattr(args, "output_type", None) or format_for_path(name),
+    )
 
 
-def _read(env: Environment, path: str | None) -> bytes:
+def read(
+    env: Environment, path: str | None, *, missing: type[SopsError] = NoFileSpecified
+) -> bytes:
+    """The file's bytes (standard input for None or '-'); a missing file raises
+    ``missing`` (each sops command has its own exit status for it)."""
     if path is None or path == "-":
         return env.stdin.read()
     full = env.path(path)
     if not os.path.exists(full):
-        raise NoFileSpecified(f"error: cannot operate on non-existent file {path!r}")
-    return files.read_input(full)
+        if missing is NoFileSpecified:
+            raise NoFileSpecified(f"cannot operate on non-existent file {path!r}")
+        raise missing(f"cannot read {path!r}: no such file or directory")
+    try:
+        return files.read_input(full)
+    except SopsError as exc:
+        raise ReadError(str(exc), hint=exc.hint) from None
 
 
-def _write(
+def store(fmt: str, args: Namespace, env: Environment) -> Store:
+    """A fresh store for ``fmt``, with the output indentation sops would use."""
+    s = get_store(fmt)
+    indent = indent_for(fmt, args, env)
+    if indent is not None and hasattr(s, "indent"):
+        s.indent = indent
+    return s
+
+
+def indent_for(fmt: str, args: Namespace, env: Environment) -> int | None:
+    """``--indent``, else the config's ``stores.<format>.indent``, else None (default)."""
+    if fmt not in ("yaml", "json", "binary"):
+        return None
+    if getattr(args, "indent", None) is not None:
+        return int(args.indent)
+    from sekret.cli import sops_config
+
+    return sops_config.stores_indent(fmt, args, env)
+
+
+def check_output_flags(args: Namespace, path: str | None) -> None:
+    """-i with standard input, and -i with --output, conflict (sops exit 8)."""
+    if args.in_place and path is None:
+        raise ConflictError("cannot use --in-place when reading from standard input")
+    if args.in_place and args.output:
+        raise ConflictError("cannot operate on both --output and --in-place")
+
+
+def write(
     env: Environment, args: Namespace, path: str | None, data: bytes, *, secret: bool
 ) -> None:
     """stdout, --output (0600 when plaintext), or -i over FILE (atomic)."""
-    in_place = getattr(args, "in_place", False)
-    output = getattr(args, "output", None)
-    if in_place and output:
-        raise ConflictError("cannot use --in-place and --output together")
-    if in_place:
-        if path is None:
-            raise ConflictError("cannot use --in-place with standard input")
+    if getattr(args, "in_place", False) and path is not None:
         full = env.path(path)
-        mode = None
-        if secret:
-            mode = os.stat(full).st_mode & 0o600
+        mode = os.stat(full).st_mode & 0o600 if secret else None
         files.atomic_write(full, data, mode=mode)
+        verbose(env, args, f"file {path!r} written")
         return
-    with env.output(output, mode=0o600 if secret else 0o644) as out:
+    with env.output(getattr(args, "output", None), mode=0o600 if secret else 0o644) as out:
         out.write(data)
 
 
-def _path(p: str) -> Path:
-    from pathlib import Path  # only the commands that read .sops.yaml need it
+def write_in_place(env: Environment, args: Namespace, path: str, data: bytes) -> None:
+    """Replace FILE atomically (edit, set, unset)."""
+    files.atomic_write(env.path(path), data)
+    verbose(env, args, f"file {path!r} written")
+
+
+def config_path(p: str) -> Path:
+    """``p`` as a :class:`~pathlib.Path` (imported only by the commands needing it)."""
+    from pathlib import Path
 
     return Path(p)
 
 
-def dispatch(name: str, args: Namespace, env: Environment) -> int:
-    """Run one sops command from parsed arguments."""
+def dispatch(name: str, args: Namespace, env: Environment, *, legacy: bool = False) -> int:
+    """Run one sops command from parsed (and checked) arguments."""
+    if name in _HARDENED:
+        from sekret.cli._guard import no_core_dumps
+
+        no_core_dumps()
     if name == "edit":
         from sekret.cli import sops_edit
 
@@ -105,227 +191,166 @@ def dispatch(name: str, args: Namespace, env: Environment) -> int:
         from sekret.cli import sops_exec
 
         return (sops_exec.exec_env if name == "exec-env" else sops_exec.exec_file)(args, env)
-    handler = {
-        "encrypt": _encrypt,
-        "decrypt": _decrypt,
-        "set": _set,
-        "unset": _unset,
-        "updatekeys": _updatekeys,
-        "rotate": _rotate,
-        "filestatus": _filestatus,
-    }[name]
-    return handler(args, env)
+    if name in ("set", "unset"):
+        from sekret.cli import sops_set
+
+        return (sops_set.set_ if name == "set" else sops_set.unset)(args, env)
+    if name in ("updatekeys", "filestatus"):
+        from sekret.cli import sops_keys
+
+        return (sops_keys.updatekeys if name == "updatekeys" else sops_keys.filestatus)(
+            args, env
+        )
+    if name == "encrypt":
+        return _encrypt(args, env)
+    if name == "decrypt":
+        return _decrypt(args, env)
+    return _rotate(args, env, legacy=legacy)
 
 
-def _crypt_rule(args: Namespace) -> tuple[str, str] | None:
+def crypt_rule(args: Namespace) -> tuple[str, str] | None:
+    """The one suffix/regex rule given, if any (two conflict: sops exit 8)."""
     rules = [(n, getattr(args, n)) for n in CRYPT_RULES if getattr(args, n, None)]
     if len(rules) > 1:
-        raise ConflictError("only one of the suffix and regex options may be given")
+        raise ConflictError(
+            "cannot use more than one of encrypted_suffix, unencrypted_suffix, "
+            "encrypted_regex, unencrypted_regex, encrypted_comment_regex, or "
+            "unencrypted_comment_regex in the same file"
+        )
     return rules[0] if rules else None
 
 
-def _options(args: Namespace, env: Environment, name: str) -> document.EncryptOptions:
+def options(args: Namespace, env: Environment, name: str) -> document.EncryptOptions:
+    """Recipients and rules for a new file: the flags, else .sops.yaml's rule."""
     warnings: list[str] = []
     opts = files.resolve_encrypt_options(
         os.path.join(env.cwd, name),
         age=args.age,
         config_path=args.config,
-        cwd=_path(env.cwd),
+        cwd=config_path(env.cwd),
         environ=env.environ,
         shamir_threshold=args.shamir_secret_sharing_threshold,
-        crypt_rule=_crypt_rule(args),
+        crypt_rule=crypt_rule(args),
         mac_only_encrypted=True if getattr(args, "mac_only_encrypted", False) else None,
         warnings=warnings,
     )
     for w in warnings:
         _ui.warn(env, w)
+    recipients = [k.recipient for g in opts.key_groups for k in g.age]
+    verbose(env, args, "encrypting for " + (", ".join(recipients) or "no age recipient"))
     return opts
 
 
 def _encrypt(args: Namespace, env: Environment) -> int:
-    path = _file(args, required=False)
-    if path is None and not args.filename_override:
-        raise ConflictError(
-            "encrypting from standard input needs --filename-override",
-            hint="it names the file for the format and the .sops.yaml rules",
-        )
-    fmt_in, fmt_out = _formats(args, path)
-    data = _read(env, path)
-    store = get_store(fmt_in)
-    if fmt_in == "binary" and _crypt_rule(args):
+    path = first_file(args, env, "encrypt", required=False)
+    if path is None:
+        check_output_flags(args, path)
+        if not args.filename_override:
+            raise ConflictError(
+                "must specify --filename-override when reading from standard input",
+                hint="it names the file for the format and the .sops.yaml rules",
+            )
+    check_output_flags(args, path)
+    fmt_in, fmt_out = formats(args, path)
+    data = read(env, path)
+    source = store(fmt_in, args, env)
+    if fmt_in == "binary" and crypt_rule(args):
         _ui.warn(env, "crypt rules are ignored for binary files")
-        args.unencrypted_suffix = args.encrypted_suffix = None
-        args.unencrypted_regex = args.encrypted_regex = None
-    opts = _options(args, env, args.filename_override or path or "")
-    output = get_store(fmt_out) if fmt_out != fmt_in else None
-    result = document.encrypt(data, store, opts, output=output)
-    _write(env, args, path, result, secret=False)
+        for rule in CRYPT_RULES:
+            setattr(args, rule, None)
+    opts = options(args, env, args.filename_override or path or "")
+    output = store(fmt_out, args, env) if fmt_out != fmt_in else None
+    write(env, args, path, document.encrypt(data, source, opts, output=output), secret=False)
     return 0
+
+
+def open_file(
+    args: Namespace, env: Environment, path: str | None, *, stash: bool = True,
+    missing: type[SopsError] = NoFileSpecified,
+) -> document.Opened:
+    """Read and decrypt FILE (MAC checked unless --ignore-mac)."""
+    fmt_in, _ = formats(args, path)
+    data = read(env, path, missing=missing)
+    found = finder(env, args)
+    try:
+        opened = document.open_(
+            data, store(fmt_in, args, env), found, ignore_mac=args.ignore_mac, stash=stash
+        )
+    except StoreError as exc:
+        raise load_error(exc) from None
+    except SekretError as exc:
+        if type(exc).__name__ == "DataKeyError":
+            exc.hint = f"{exc.hint}\nidentities looked for: {found.describe()}"
+        raise
+    verbose(env, args, "data key recovered")
+    return opened
+
+
+def load_error(exc: StoreError) -> SopsError:
+    """An encrypted file that does not parse: sops exits 1 (2 is for plaintext input),
+    and an empty YAML file has no metadata."""
+    if exc.exit_code == 92:
+        return MetadataNotFoundError()
+    return SopsError(str(exc), hint=exc.hint)
+
+
+def load_metadata(data: bytes, fmt: str) -> tuple[list[t.Mapping], Metadata]:
+    """The encrypted documents and metadata of FILE's bytes (load errors: exit 1)."""
+    try:
+        return document.load_metadata(data, get_store(fmt))
+    except StoreError as exc:
+        raise load_error(exc) from None
+
+
+def to_output(opened: document.Opened, args: Namespace, env: Environment, path: str | None) -> None:
+    """Emit with the --output-type store (sops writes set/unset/rotate/edit with it)."""
+    fmt_in, fmt_out = formats(args, path)
+    if fmt_out != fmt_in:
+        opened.store = store(fmt_out, args, env)
+        opened.docs = [t.strip_spans(d) for d in opened.docs]
 
 
 def _decrypt(args: Namespace, env: Environment) -> int:
-    path = _file(args, required=False)
-    fmt_in, fmt_out = _formats(args, path)
-    data = _read(env, path)
-    out = files.decrypt_bytes(
-        data,
-        fmt_in,
-        output_format=fmt_out,
-        ignore_mac=args.ignore_mac,
-        finder=_finder(env),
-        extract=getattr(args, "extract", None),
-    )
-    _write(env, args, path, out, secret=True)
-    return 0
+    path = first_file(args, env, "decrypt", required=False)
+    check_output_flags(args, path)
+    if path is not None and not os.path.exists(env.path(path)):
+        raise NoFileSpecified(f"cannot operate on non-existent file {path!r}")
+    if args.extract == "":
+        args.extract = None  # sops: an empty path extracts nothing, the whole file is output
+    if args.extract is not None:
+        from sekret.sops import treepath  # paths only for --extract: not every start-up's
 
-
-def _open(
-    args: Namespace, env: Environment, path: str, *, stash: bool = True
-) -> document.Opened:
-    fmt_in, _ = _formats(args, path)
-    data = _read(env, path)
-    finder = _finder(env)
-    try:
-        return document.open_(
-            data, get_store(fmt_in), finder, ignore_mac=args.ignore_mac, stash=stash
-        )
-    except SekretError as exc:
-        if type(exc).__name__ == "DataKeyError":
-            exc.hint = f"{exc.hint}\nidentities looked for: {finder.describe()}"
-        raise
-
-
-def _set(args: Namespace, env: Environment) -> int:
-    from sekret.sops import treepath  # set/unset only: not every start-up's cost
-
-    if args.value_stdin:
-        if len(args.args) != 2:
-            raise NoFileSpecified("set with --value-stdin takes FILE and PATH")
-        value_text = env.stdin.read().decode()
-    else:
-        if len(args.args) != 3:
-            raise NoFileSpecified("set takes FILE, PATH and VALUE")
-        value_text = args.args[2]
-        if args.value_file:
-            value_text = files.read_input(env.path(value_text)).decode()
-    path = args.args[0]
-    try:
-        parts = treepath.parse(args.args[1])
-        value = treepath.value_from_json(value_text)
-    except treepath.TreePathError as exc:
-        raise SetFormatError(str(exc), hint=exc.hint) from None
-    opened = _open(args, env, path)
-    if not opened.docs:
-        opened.docs.append(t.Mapping())
-    changed = treepath.set_value(opened.docs[0], parts, value)
-    if not changed and args.idempotent:
-        return 0
-    output = get_store(_formats(args, path)[1])
-    files.atomic_write(env.path(path), document.reseal(opened, opened.docs, output=output))
-    return 0
-
-
-def _unset(args: Namespace, env: Environment) -> int:
-    from sekret.sops import treepath
-
-    if len(args.args) != 2:
-        raise NoFileSpecified("unset takes FILE and PATH")
-    path = args.args[0]
-    try:
-        parts = treepath.parse(args.args[1])
-    except treepath.TreePathError as exc:
-        raise SetFormatError(str(exc), hint=exc.hint) from None
-    opened = _open(args, env, path)
-    try:
-        treepath.unset(opened.docs[0] if opened.docs else t.Mapping(), parts)
-    except treepath.KeyNotFoundError:
-        if args.idempotent:
-            return 0
-        raise
-    output = get_store(_formats(args, path)[1])
-    files.atomic_write(env.path(path), document.reseal(opened, opened.docs, output=output))
-    return 0
-
-
-def _rotate(args: Namespace, env: Environment) -> int:
-    path = _file(args)
-    assert path is not None
-    if not os.path.exists(env.path(path)):
-        raise SopsError(f"cannot change keys of non-existent file {path!r}")
-    opened = _open(args, env, path)
-    add = [r for a in args.add_age for r in a.split(",") if r.strip()]
-    rm = [r.strip() for a in args.rm_age for r in a.split(",") if r.strip()]
-    result = document.rotate(opened, add=add, remove=rm)
-    _write(env, args, path, result, secret=False)
-    return 0
-
-
-def _describe_groups(groups: list[object]) -> list[str]:
-    lines = []
-    for i, g in enumerate(groups):
-        keys = [k.recipient for k in g.age] + [  # type: ignore[attr-defined]
-            f"{o.type}:{o.identifier()}"
-            for o in g.others  # type: ignore[attr-defined]
-        ]
-        lines.append(f"Group {i + 1}: " + ", ".join(keys))
-    return lines
-
-
-def _updatekeys(args: Namespace, env: Environment) -> int:
-    if not args.args:
-        raise NoFileSpecified("no file specified")
-    from sekret.files import config as cfg
-
-    failures = 0
-    for path in args.args:
         try:
-            conf = cfg.load(args.config or env.environ.get("SOPS_CONFIG"), _path(env.cwd))
-            rule = conf.match(os.path.join(env.cwd, path))
-            if rule is None or not rule.key_groups:
-                raise SopsError("no creation rule with keys applies to this file")
-            fmt_in, _ = _formats(args, path)
-            data = _read(env, path)
-            _, meta = document.load_metadata(data, get_store(fmt_in))
-            old = {(k.recipient) for g in meta.key_groups for k in g.age}
-            new = {(k.recipient) for g in rule.key_groups for k in g.age}
-            threshold = args.shamir_secret_sharing_threshold or rule.shamir_threshold
-            if (
-                old == new
-                and len(meta.key_groups) == len(rule.key_groups)
-                and (not threshold or threshold == meta.shamir_threshold)
-            ):
-                env.stdout.write(f"File {path} already up to date\n".encode())
-                continue
-            env.stdout.write(b"The following changes will be made to the file's groups:\n")
-            for r in sorted(new - old):
-                env.stdout.write(f"+++ {r}\n".encode())
-            for r in sorted(old - new):
-                env.stdout.write(f"--- {r}\n".encode())
-            if not args.yes:
-                env.stdout.write(b"Is this okay? (y/n): ")
-                env.stdout.flush()
-                if env.stdin.readline().strip().lower() not in (b"y", b"yes"):
-                    env.stdout.write(b"Changes aborted\n")
-                    continue
-            result, _, _ = document.update_keys(
-                data, get_store(fmt_in), _finder(env), rule.key_groups, threshold
-            )
-            files.atomic_write(env.path(path), result)
-            env.stdout.write(f"File {path} synced with new keys\n".encode())
-        except SekretError as exc:
-            failures += 1
-            _ui.print_error(env, exc)
-    return 1 if failures else 0
+            treepath.parse(args.extract)
+        except treepath.TreePathError as exc:
+            raise treepath.TreePathError(
+                f"error parsing --extract path: {exc}", hint=exc.hint
+            ) from None
+    opened = open_file(args, env, path, stash=False)
+    fmt_in, fmt_out = formats(args, path)
+    output = store(fmt_out, args, env) if fmt_out != fmt_in else opened.store
+    if args.extract is not None:
+        out = document.extract(opened, args.extract, output)
+    elif output is not opened.store:
+        out = document.emit_plain([t.strip_spans(d) for d in opened.docs], output)
+    else:
+        out = document.emit_plain(opened.docs, output)
+    write(env, args, path, out, secret=True)
+    return 0
 
 
-def _filestatus(args: Namespace, env: Environment) -> int:
-    path = _file(args)
-    fmt_in, _ = _formats(args, path)
-    data = _read(env, path)
-    try:
-        _, meta = document.load_metadata(data, get_store(fmt_in))
-        encrypted = bool(meta.version and meta.mac)
-    except (MetadataNotFoundError, SopsError):
-        encrypted = False
-    env.stdout.write(b'{"encrypted":true}\n' if encrypted else b'{"encrypted":false}\n')
+def _rotate(args: Namespace, env: Environment, *, legacy: bool) -> int:
+    path = first_file(args, env, "rotate")
+    assert path is not None
+    check_output_flags(args, path)
+    add = [r.strip() for a in args.add_age for r in a.split(",") if r.strip()]
+    rm = [r.strip() for a in args.rm_age for r in a.split(",") if r.strip()]
+    if not os.path.exists(env.path(path)) and (add or rm):
+        raise CannotChangeKeysError(
+            f"cannot add or remove keys on non-existent file {path!r}",
+            hint="use the edit subcommand to make a new file",
+        )
+    opened = open_file(args, env, path, missing=NoFileSpecified if legacy else ReadError)
+    to_output(opened, args, env, path)
+    write(env, args, path, document.rotate(opened, add=add, remove=rm), secret=False)
     return 0

@@ -5,7 +5,8 @@ The plaintext lives only in a fresh 0700 directory, on tmpfs where the machine h
 editor picks the right syntax). Both are removed whatever happens. An edit that does not
 parse re-opens the editor when there is a terminal; otherwise (or when the user gives up,
 or the editor fails) the text is handed to a *rescue* callback, which keeps it without
-writing plaintext to disk.
+writing plaintext to disk. SIGTERM, SIGHUP and SIGQUIT during the edit unwind like
+Ctrl-C (:class:`Terminated`): the editor is stopped and the directory removed.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import subprocess
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sekret.errors import SekretError
 
@@ -38,6 +39,52 @@ class NotModified(SekretError):
     exit_code = 200
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, SIGHUP or SIGQUIT arrived while plaintext was on disk.
+
+    A :class:`KeyboardInterrupt`, so that it unwinds as Ctrl-C does: ``subprocess``
+    kills the editor, the ``finally`` blocks remove the plaintext, and the CLI exits
+    with ``exit_status`` (128 + the signal's number, what a shell reports for it).
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"terminated by signal {signum}")
+        self.signum = signum
+        self.exit_status = 128 + signum
+
+
+def _raise_terminated(signum: int, _frame: object) -> None:
+    raise Terminated(signum)
+
+
+@contextlib.contextmanager
+def signals_as_exceptions() -> Iterator[None]:
+    """Within the block SIGTERM, SIGHUP and SIGQUIT raise :class:`Terminated` (SIGINT
+    raises KeyboardInterrupt already), instead of ending the process on the spot with
+    the plaintext left behind; the previous handlers come back afterwards.
+
+    A signal set to be ignored (``nohup``) stays ignored; outside the main thread,
+    where Python cannot set handlers, this does nothing.
+    """
+    import signal
+
+    previous: list[tuple[signal.Signals, Any]] = []
+    try:
+        for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
+            old = signal.getsignal(signum)
+            if old is signal.SIG_IGN:
+                continue
+            signal.signal(signum, _raise_terminated)
+            previous.append((signum, old))
+    except ValueError:  # not the main thread
+        pass
+    try:
+        yield
+    finally:
+        for signum, old in previous:
+            signal.signal(signum, old)
+
+
 def _tmpfs_base(environ: Mapping[str, str]) -> str | None:
     for cand in ("/dev/shm", environ.get("XDG_RUNTIME_DIR", "")):
         if cand and os.path.isdir(cand) and os.access(cand, os.W_OK | os.X_OK):
@@ -46,19 +93,48 @@ def _tmpfs_base(environ: Mapping[str, str]) -> str | None:
 
 
 @contextlib.contextmanager
-def private_dir(environ: Mapping[str, str]) -> Iterator[Path]:
-    """A fresh 0700 directory (on tmpfs when possible), removed on exit."""
-    d = tempfile.mkdtemp(prefix="sekret-", dir=_tmpfs_base(environ))
-    os.chmod(d, 0o700)
+def signals_deferred() -> Iterator[None]:
+    """Hold back SIGINT, SIGTERM, SIGHUP and SIGQUIT during the block (a cleanup that
+    must run to its end); one that arrived meanwhile is delivered right after it."""
+    import signal
+
+    held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT}
     try:
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, OSError, ValueError):
+        old = None
+    try:
+        yield
+    finally:
+        if old is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+@contextlib.contextmanager
+def private_dir(environ: Mapping[str, str]) -> Iterator[Path]:
+    """A fresh 0700 directory (on tmpfs when possible), removed on exit.
+
+    The removal runs with the terminating signals held back, so a second Ctrl-C or a
+    SIGTERM cannot cut it short and leave plaintext behind.
+    """
+    d = tempfile.mkdtemp(prefix="sekret-", dir=_tmpfs_base(environ))
+    try:
+        os.chmod(d, 0o700)
         yield Path(d)
     finally:
-        for f in Path(d).iterdir() if os.path.isdir(d) else []:
-            with contextlib.suppress(OSError):
+        with signals_deferred():
+            _remove(d)
+
+
+def _remove(d: str) -> None:
+    """Overwrite the files of ``d`` (best effort), then remove it."""
+    for f in Path(d).iterdir() if os.path.isdir(d) else []:
+        with contextlib.suppress(OSError):
+            if f.is_file() and not f.is_symlink():
                 size = f.stat().st_size
                 with open(f, "r+b") as fh:  # best effort: overwrite before unlinking
                     fh.write(b"\0" * size)
-        shutil.rmtree(d, ignore_errors=True)
+    shutil.rmtree(d, ignore_errors=True)
 
 
 def editor_command(environ: Mapping[str, str]) -> list[str]:
@@ -96,7 +172,7 @@ def edit(
     it; in those failure cases a changed text is first passed to ``rescue``.
     """
     command = editor_command(environ)
-    with private_dir(environ) as d:
+    with signals_as_exceptions(), private_dir(environ) as d:
         path = d / (Path(filename).name or "secrets")
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as f:

@@ -23,6 +23,8 @@ class BinaryStore:
     """The ``binary`` format (sops's JSON envelope around raw bytes)."""
 
     name = "binary"
+    #: sops's ``--indent`` / ``stores.json_binary.indent`` for the JSON envelope
+    indent: int | None = None
 
     def __init__(self) -> None:
         self._json = JSONStore()
@@ -64,6 +66,7 @@ class BinaryStore:
 
     def emit_encrypted(self, docs: list[Mapping], metadata: dict[str, object]) -> bytes:
         """The JSON envelope: ``data`` then ``sops``."""
+        self._json.indent = self.indent
         return self._json.emit_encrypted(docs, metadata)
 
     def emit_value(self, value: Node | Leaf) -> bytes:

@@ -230,9 +230,15 @@ def scalar(value: object) -> str:
     raise StoreError(f"cannot write a {type(value).__name__} value in JSON", exit_code=4)
 
 
-def dumps(node: Node | Leaf | dict[str, object] | list[object], *, newline: bool = True) -> bytes:
-    """``node`` as sops's JSON writer outputs it (TAB-indented, Go escapes)."""
-    writer = _Writer()
+def dumps(
+    node: Node | Leaf | dict[str, object] | list[object],
+    *,
+    newline: bool = True,
+    indent: int | None = None,
+) -> bytes:
+    """``node`` as sops's JSON writer outputs it (TAB-indented, Go escapes); ``indent``
+    is sops's ``--indent`` (N spaces; -1 or None: a TAB)."""
+    writer = _Writer(indent_text(indent))
     writer.value(node, 0)
     if newline:
         writer.out.append("\n")
@@ -290,10 +296,21 @@ def split_metadata(doc: Mapping) -> tuple[Mapping, dict[str, object]]:
     return Mapping(items), meta
 
 
+def indent_text(indent: int | None) -> str:
+    """What one level of indentation is for sops's JSON ``indent`` setting."""
+    if indent is None or indent == -1:
+        return "\t"
+    if indent < -1:
+        raise StoreError("JSON indentation parameter smaller than -1 is not accepted", exit_code=4)
+    return " " * indent
+
+
 class JSONStore:
     """The ``json`` format."""
 
     name = "json"
+    #: sops's ``--indent`` / ``stores.json.indent``: N spaces per level (None: a TAB)
+    indent: int | None = None
 
     def __init__(self) -> None:
         self._parsed: tuple[bytes, Mapping] | None = None
@@ -316,12 +333,12 @@ class JSONStore:
 
     def emit_plain(self, docs: list[Mapping]) -> bytes:
         """The first document as TAB-indented JSON with a final newline."""
-        return dumps(_first(docs))
+        return dumps(_first(docs), indent=self.indent)
 
     def emit_encrypted(self, docs: list[Mapping], metadata: dict[str, object]) -> bytes:
         """The first document with ``"sops"`` appended as its last key."""
         doc = _first(docs)
-        return dumps(Mapping([*doc.items, ("sops", metadata)]))  # type: ignore[list-item]
+        return dumps(Mapping([*doc.items, ("sops", metadata)]), indent=self.indent)  # type: ignore[list-item]
 
     def emit_value(self, value: Node | Leaf) -> bytes:
         """``--extract``: an object as a document, a string raw, others as JSON (no newline)."""
@@ -331,7 +348,7 @@ class JSONStore:
             return self.emit_plain([value])
         if isinstance(value, str):
             return value.encode("utf-8", "surrogateescape")
-        return dumps(value, newline=False)
+        return dumps(value, newline=False, indent=self.indent)
 
     def forget_source(self) -> bool:
         """Nothing to forget: this store always writes documents whole."""

@@ -88,6 +88,9 @@ class YamlStore:
     """SOPS YAML, multi-document, comments kept, edited in place."""
 
     name = "yaml"
+    #: sops's ``--indent`` / ``stores.yaml.indent``: set, the documents are written
+    #: whole with go-yaml's layout for it (an in-place edit keeps the file's own)
+    indent: int | None = None
 
     def __init__(self) -> None:
         self._text = ""
@@ -168,6 +171,10 @@ class YamlStore:
         return self._emit(docs, metadata)
 
     def _emit(self, docs: list[t.Mapping], metadata: dict[str, object] | None) -> bytes:
+        if self.indent is not None:
+            from sekret.stores._yaml_indent import render_documents
+
+            return render_documents(docs, metadata, self.indent)
         block = render_block({"sops": metadata}, 0) if metadata is not None else ""
         if self._docs and len(docs) == len(self._docs):
             # Written piece by piece into one buffer: joining the pieces into a text
@@ -356,6 +363,10 @@ class YamlStore:
     def emit_value(self, value: t.Node | t.Leaf) -> bytes:
         """``--extract``: a sub-tree as a document, a string raw, other scalars + LF."""
         inner = t.unwrap(value)
+        if isinstance(inner, t.Mapping) and self.indent is not None:
+            from sekret.stores._yaml_indent import render_mapping
+
+            return render_mapping(inner, self.indent)
         if isinstance(inner, t.Mapping):
             return render_block(inner, 0).encode()
         if isinstance(inner, t.Sequence):
