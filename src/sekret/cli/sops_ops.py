@@ -329,12 +329,15 @@ def _decrypt(args: Namespace, env: Environment) -> int:
     opened = open_file(args, env, path, stash=False)
     fmt_in, fmt_out = formats(args, path)
     output = store(fmt_out, args, env) if fmt_out != fmt_in else opened.store
+    # read back before it lands in a file; standard output replaces nothing
+    to_file = bool(getattr(args, "in_place", False) or getattr(args, "output", None))
     if args.extract is not None:
         out = document.extract(opened, args.extract, output)
     elif output is not opened.store:
-        out = document.emit_plain([t.strip_spans(d) for d in opened.docs], output)
+        docs = [t.strip_spans(d) for d in opened.docs]
+        out = document.emit_plain(docs, output, check=to_file)
     else:
-        out = document.emit_plain(opened.docs, output)
+        out = document.emit_plain(opened.docs, output, check=to_file)
     write(env, args, path, out, secret=True)
     return 0
 

@@ -43,8 +43,20 @@ def _reject_constant(name: str) -> object:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _number(text: str) -> float:
+    """A JSON number as Go reads it into a float64: out of range is an error there."""
+    value = float(text)
+    if value in (_INF, -_INF):
+        raise ValueError(f"the number {text[:30]} is out of range for a float64")
+    return value
+
+
+_INF = float("inf")
 _DECODER = json.JSONDecoder(
-    object_pairs_hook=_mapping, parse_int=float, parse_constant=_reject_constant
+    object_pairs_hook=_mapping,
+    parse_int=_number,
+    parse_float=_number,
+    parse_constant=_reject_constant,
 )
 
 

@@ -115,6 +115,8 @@ class YamlStore:
             raise StoreError("the YAML file is not valid UTF-8") from None
         if "\r\n" in text:
             text = text.replace("\r\n", "\n")
+        if text.startswith("\ufeff"):
+            text = text[1:]  # a byte order mark is no content (sops writes none either)
         self._text = text
         docs = parse(text)
         self._keep(docs)
@@ -324,8 +326,10 @@ class YamlStore:
                 pad = " " * (len(line) - len(line.lstrip(" -")) + len(INDENT))
                 block = literal(value, pad)
                 if block.startswith("|"):
-                    edits.append((s, e + 1, block))
-                    return True
+                    if _block_fits(self._text, e + 1, pad, block):
+                        edits.append((s, e + 1, block))
+                        return True
+                    rendered = render_string(value)  # the lines after would join a block
             if node.span in old.flow_spans and any(c in rendered for c in ",[]{}"):
                 if not rendered.startswith(('"', "'")):
                     rendered = double_quote(rendered)
@@ -374,6 +378,26 @@ class YamlStore:
         if isinstance(inner, str):
             return inner.encode("utf-8", "surrogateescape")
         return (render_scalar(inner) + "\n").encode()
+
+
+def _block_fits(text: str, after: int, pad: str, block: str) -> bool:
+    """Whether a literal ``block`` put before ``text[after:]`` ends where it should: the
+    next non-blank line must be indented less than the block's lines, and a block that
+    keeps its final breaks (``|+``) may not be followed by blank lines, which it would
+    take in."""
+    keeps = "+" in block[: block.index("\n")]
+    pos = after
+    while pos < len(text):
+        end = text.find("\n", pos)
+        line = text[pos : len(text) if end < 0 else end]
+        if line.strip(" "):
+            return len(line) - len(line.lstrip(" ")) < len(pad)
+        if keeps:
+            return False
+        if end < 0:
+            break
+        pos = end + 1
+    return not keeps or after >= len(text)
 
 
 _ENC_PLAIN = lazy(r"ENC\[AES256_GCM,[A-Za-z0-9+/=,:_]*\]\Z")
