@@ -19,4 +19,34 @@ else:
     except ImportError:  # an interpreter without the C module
         from datetime import UTC, datetime, timedelta, timezone
 
-__all__ = ["UTC", "datetime", "timedelta", "timezone"]
+__all__ = ["UTC", "Time", "datetime", "timedelta", "timezone"]
+
+
+class Time(datetime):
+    """A datetime with nanoseconds: Go's ``time.Time`` (and so a sops ``type:time``
+    value) has them, ``datetime`` stops at microseconds. Only made for a time that has
+    digits past the microsecond; ``nanosecond`` is what lies below it (0-999)."""
+
+    nanosecond: int
+
+    def __new__(cls, *args: object, nanosecond: int = 0, **kw: object) -> Time:
+        self = super().__new__(cls, *args, **kw)  # type: ignore[arg-type]
+        self.nanosecond = nanosecond
+        return self
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, datetime):
+            return NotImplemented
+        return datetime.__eq__(self, other) and self.nanosecond == getattr(
+            other, "nanosecond", 0
+        )
+
+    __hash__ = datetime.__hash__
+
+    def __reduce__(self) -> tuple[object, ...]:  # copies and pickles keep the nanoseconds
+        return (_time, (tuple(self.timetuple())[:6], self.microsecond, self.tzinfo,
+                        self.nanosecond))
+
+
+def _time(ymdhms: tuple[int, ...], micro: int, tz: object, nano: int) -> Time:
+    return Time(*ymdhms, micro, tz, nanosecond=nano)

@@ -132,3 +132,30 @@ def test_json_strings_go_cannot_decode_become_u_fffd_as_in_sops(
             results[(reader.__name__, writer)] = json.loads(out.out)
     assert len({json.dumps(v) for v in results.values()}) == 1, results
     assert "\ufffd" in json.dumps(next(iter(results.values())), ensure_ascii=False)
+
+
+def test_times_keep_their_nanoseconds_as_in_sops(tmp_path: Path, keys: list[Key]) -> None:
+    """Go's times have nanoseconds (Python's datetime stops at microseconds): a value
+    must not lose digits on its way through sekret, in either direction."""
+    key = keys[0]
+    env = clean_env(key)
+    text = (
+        "k: 2001-12-14T21:59:43.1234567891Z\n"  # Go keeps 9 digits
+        "j: 2001-12-14T21:59:43.000000001+05:00\n"
+        "m: 2001-12-14 21:59:43.5\n"
+    )
+    (tmp_path / "t.yaml").write_text(text)
+    outputs = set()
+    for writer in (sekret, sops):
+        enc = writer(["encrypt", "--age", key.recipient, "t.yaml"], tmp_path, env)
+        assert enc.status == 0, enc.err
+        (tmp_path / "e.yaml").write_bytes(enc.out)
+        for reader in (sekret, sops):
+            out = reader(["decrypt", "e.yaml"], tmp_path, env)
+            assert out.status == 0, out.err
+            outputs.add(out.out)
+    assert outputs == {
+        b"k: 2001-12-14T21:59:43.123456789Z\n"
+        b"j: 2001-12-14T21:59:43.000000001+05:00\n"
+        b"m: 2001-12-14T21:59:43.5Z\n"
+    }

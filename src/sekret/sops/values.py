@@ -14,7 +14,7 @@ import os
 import re
 from collections.abc import Callable
 
-from sekret._dates import UTC, datetime, timedelta, timezone
+from sekret._dates import UTC, Time, datetime, timedelta, timezone
 from sekret._lazy_re import lazy
 from sekret.crypto import aead
 from sekret.errors import SopsError
@@ -67,8 +67,9 @@ def format_time(t: datetime) -> str:
     if t.tzinfo is None:
         t = t.replace(tzinfo=UTC)
     base = t.strftime("%Y-%m-%dT%H:%M:%S")
-    if t.microsecond:
-        base += ("." + f"{t.microsecond:06d}").rstrip("0")
+    nano = getattr(t, "nanosecond", 0)
+    if t.microsecond or nano:
+        base += ("." + f"{t.microsecond:06d}{nano:03d}").rstrip("0")
     offset = t.utcoffset() or timedelta(0)
     if offset == timedelta(0):
         return base + "Z"
@@ -96,6 +97,9 @@ def parse_time(s: str) -> datetime:
     else:
         delta = timedelta(hours=int(m.group(10)), minutes=int(m.group(11)))
         tz = timezone(delta if m.group(9) == "+" else -delta)
+    nano = int((frac + "000000000")[6:9]) if len(frac) > 6 else 0
+    if nano:
+        return Time(year, mon, day, hh, mm, ss, micro, tz, nanosecond=nano)
     return datetime(year, mon, day, hh, mm, ss, micro, tzinfo=tz)
 
 

@@ -12,7 +12,7 @@ import binascii
 import math
 import re
 
-from sekret._dates import UTC, datetime, timedelta, timezone
+from sekret._dates import UTC, Time, datetime, timedelta, timezone
 from sekret._lazy_re import lazy
 from sekret.sops.tree import Scalar
 from sekret.sops.values import format_float, format_time
@@ -60,8 +60,11 @@ def _timestamp(m: re.Match[str]) -> datetime:
     if z != "Z":
         sign = -1 if z[0] == "-" else 1
         tz = timezone(sign * timedelta(hours=int(z[1:3]), minutes=int(z[4:6])))
-    micro = int(((frac or "") + "000000")[:6])
+    digits = (frac or "") + "000000000"
+    micro, nano = int(digits[:6]), int(digits[6:9])  # Go keeps nanoseconds, cuts the rest
     h, mi, s = (int(x) for x in hms)
+    if nano:
+        return Time(y, mo, d, h, mi, s, micro, tz, nanosecond=nano)
     return datetime(y, mo, d, h, mi, s, micro, tzinfo=tz)
 
 
