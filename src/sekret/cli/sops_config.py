@@ -55,8 +55,8 @@ def stores_indent(fmt: str, args: Namespace, env: Environment) -> int | None:
             reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8"
             raise SopsError(f"could not read config file {explicit!r}: {reason}") from None
         return None
-    if "stores" not in text:
-        return None
+    if "stores" not in text and not explicit:
+        return None  # (a config named on purpose is checked whole, as sops does)
     import yaml
 
     try:
@@ -65,6 +65,8 @@ def stores_indent(fmt: str, args: Namespace, env: Environment) -> int | None:
         if explicit:
             raise SopsError(f"error loading config {explicit!r}: invalid YAML") from None
         return None
+    if explicit and raw is not None and not isinstance(raw, dict):
+        raise SopsError(f"error loading config {explicit!r}: not a mapping")
     stores = raw.get("stores") if isinstance(raw, dict) else None
     section = stores.get(_SECTION[fmt]) if isinstance(stores, dict) else None
     indent = section.get("indent") if isinstance(section, dict) else None

@@ -104,6 +104,11 @@ def _update(path: str, conf: Config, args: Namespace, env: Environment) -> None:
     fmt = args.input_type or format_for_path(path)
     data = sops_ops.read(env, path)
     _, meta = sops_ops.load_metadata(data, fmt)
+    if rule is None and conf.path is None:
+        raise SopsError(
+            "config file not found",
+            hint="updatekeys takes the keys from .sops.yaml's creation rules",
+        )
     if rule is None:
         raise SopsError(f"the config file {conf.path} does not contain any creation rule")
     groups: list[KeyGroup] = rule.key_groups

@@ -1,8 +1,10 @@
 """Atomic file writes: a temp file in the same directory, fsync, rename over the target.
 
 A crash, a full disk or an exception at any point leaves either the old file or the new
-one, never a half-written or empty one. The mode of an existing file is kept; new files
-get 0600 unless told otherwise.
+one, never a half-written or empty one. The mode and owner of an existing file are kept
+and a symlink's target is what gets replaced; new files get 0600 unless told otherwise.
+(A file with other hard links gets a new inode: the other names keep the old content,
+the price of never writing a file in place.)
 """
 
 from __future__ import annotations
@@ -24,16 +26,24 @@ def atomic_output(path: str | os.PathLike[str], *, mode: int | None = None) -> I
     """
     import tempfile  # only when writing: it costs a read-only command's start-up
 
-    target = os.fspath(path)
+    # A symlink is followed: its target is replaced (in the target's directory), the
+    # link stays a link, as when a file is written through it.
+    target = os.path.realpath(os.fspath(path))
     directory = os.path.dirname(target) or "."
+    try:
+        old: os.stat_result | None = os.stat(target)
+    except FileNotFoundError:
+        old = None
     if mode is None:
-        try:
-            mode = stat.S_IMODE(os.stat(target).st_mode)
-        except FileNotFoundError:
-            mode = 0o600
+        mode = stat.S_IMODE(old.st_mode) if old is not None else 0o600
     name = os.path.basename(target)
     fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
     try:
+        if old is not None and (old.st_uid, old.st_gid) != (os.geteuid(), os.getegid()):
+            # the new file keeps the old one's owner (possible for root; others keep
+            # what they may: their own files' group)
+            with contextlib.suppress(PermissionError):
+                os.fchown(fd, old.st_uid, old.st_gid)
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as f:
             yield cast(BinaryIO, f)

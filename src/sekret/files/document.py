@@ -132,8 +132,20 @@ def encrypt(
     keysources.wrap_data_key(data_key, meta)
     if output is not None and output is not store:
         docs = [t.strip_spans(d) for d in docs]
+        _check_convertible(docs, output)
         return seal(docs, output, meta, data_key, now=now, in_place=True)
     return seal(docs, store, meta, data_key, now=now, in_place=True)  # just parsed: ours
+
+
+def _check_convertible(docs: list[t.Mapping], output: Store) -> None:
+    """What another format cannot hold, refused before anything is encrypted."""
+    if output.name == "yaml":
+        key = t.duplicate_key(docs)
+        if key is not None:
+            raise SopsError(
+                f"the key {key!r} appears twice in one object, which YAML cannot hold",
+                hint="remove one of them, or keep the file in its own format",
+            )
 
 
 @with_room
@@ -151,6 +163,7 @@ def emit_plain(docs: list[t.Mapping], store: Store, *, check: bool = True) -> by
         out = store.emit_plain(docs)  # in place went wrong: the documents whole
         problem = verify.plain(out, store.name, docs)
     if problem is not None:
+        _check_convertible(docs, store)  # the usual cause: a clearer error for it
         raise verify.VerifyError("plaintext", problem)
     return out
 
@@ -236,6 +249,7 @@ def reseal(
     store = opened.store
     if output is not None and output.name != store.name:
         store, docs = output, [t.strip_spans(d) for d in docs]
+        _check_convertible(docs, store)
     return seal(docs, store, meta, opened.data_key, now=now, stash=opened.stash)
 
 

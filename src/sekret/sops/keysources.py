@@ -103,12 +103,16 @@ def wrap_data_key(data_key: bytes, meta: Metadata) -> None:
         parts = shamir.split(data_key, len(groups), meta.shamir_threshold)
     else:
         parts = [data_key]
+    others = sorted({o.type for g in groups for o in g.others})
+    if others:
+        # An entry without its wrapped data key makes a file sops cannot read at all.
+        raise SopsError(
+            f"cannot encrypt to {', '.join(others)} keys: sekret wraps the data key for "
+            "age keys only",
+            hint="remove those keys from the creation rule (or the key groups), "
+            "or use sops for this file",
+        )
     for group, part in zip(groups, parts, strict=True):
-        if group.others and not group.age:
-            raise SopsError(
-                "cannot wrap the data key for a key group that has no age key",
-                hint="sekret uses age keys only; add an age recipient to every group",
-            )
         for key in group.age:
             key.enc = wrap_for_age(part, key.recipient)
 

@@ -139,6 +139,26 @@ def from_python(value: object) -> Node:
     raise TypeError(f"cannot store a value of type {type(value).__name__}")
 
 
+def duplicate_key(docs: list[Mapping]) -> str | None:
+    """The first key that appears twice in one mapping (JSON allows it, YAML does not),
+    or None; found iteratively, as documents may be deep."""
+    stack: list[Node | Leaf] = list(docs)
+    while stack:
+        node = unwrap(stack.pop())
+        if isinstance(node, Mapping):
+            seen: set[str] = set()
+            for item in node.items:
+                if isinstance(item, Comment):
+                    continue
+                if item[0] in seen:
+                    return item[0]
+                seen.add(item[0])
+                stack.append(item[1])
+        elif isinstance(node, Sequence):
+            stack.extend(i for i in node.items if not isinstance(i, Comment))
+    return None
+
+
 def strip_spans(node: Mapping) -> Mapping:
     """A copy without source spans, for a store other than the one that parsed it."""
     out: list[tuple[str, Node | Leaf] | Comment] = []

@@ -1,0 +1,59 @@
+""".sops.yaml problems give the errors sops gives, and never a file nobody can read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.sops.conftest import Key, clean_env, sekret, sops
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "pgp: FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4\n    age: {age}\n",
+        "key_groups:\n      - age: [{age}]\n        kms: [{{arn: 'arn:aws:kms:x'}}]\n",
+        "hc_vault_transit_uri: https://vault.example:8200/v1/transit/keys/k\n    age: {age}\n",
+    ],
+    ids=["pgp", "kms-in-group", "vault"],
+)
+def test_a_rule_with_keys_sekret_cannot_wrap_is_refused(
+    tmp_path: Path, keys: list[Key], rule: str
+) -> None:
+    """Writing such entries without their wrapped data key made a file sops cannot read
+    (it fails on the empty entry before it tries the age key)."""
+    key = keys[0]
+    (tmp_path / ".sops.yaml").write_text(
+        "creation_rules:\n  - " + rule.format(age=key.recipient)
+    )
+    (tmp_path / "s.yaml").write_text("a: 1\n")
+    r = sekret(["encrypt", "-i", "s.yaml"], tmp_path, clean_env(key))
+    assert r.status != 0
+    assert r.err.startswith("sekret: error: cannot encrypt to ") and "age keys only" in r.err
+    assert (tmp_path / "s.yaml").read_text() == "a: 1\n"
+
+
+def test_updatekeys_without_a_config_says_so_like_sops(tmp_path: Path, keys: list[Key]) -> None:
+    key = keys[0]
+    env = clean_env(key)
+    (tmp_path / "u.yaml").write_text("a: 1\n")
+    assert sekret(["encrypt", "-i", "--age", key.recipient, "u.yaml"], tmp_path, env).status == 0
+    for tool in (sekret, sops):
+        r = tool(["updatekeys", "-y", "u.yaml"], tmp_path, env)
+        assert r.status != 0 and "config file not found" in r.err, (tool.__name__, r.err)
+
+
+def test_an_explicit_config_that_does_not_parse_fails_every_command(
+    tmp_path: Path, keys: list[Key]
+) -> None:
+    key = keys[0]
+    env = clean_env(key)
+    (tmp_path / "u.yaml").write_text("a: 1\n")
+    assert sekret(["encrypt", "-i", "--age", key.recipient, "u.yaml"], tmp_path, env).status == 0
+    (tmp_path / "bad.yaml").write_text("creation_rules: [\n")
+    for args in (["decrypt", "u.yaml"], ["set", "u.yaml", '["a"]', "2"], ["rotate", "u.yaml"]):
+        for tool in (sekret, sops):
+            r = tool(["--config", "bad.yaml", *args], tmp_path, env)
+            assert r.status != 0, (tool.__name__, args)
+    assert sekret(["decrypt", "u.yaml"], tmp_path, env).out == b"a: 1\n"
