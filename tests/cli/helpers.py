@@ -19,6 +19,7 @@ class Result:
     stdout: bytes
     stderr: bytes
     prompts: list[str] = field(default_factory=list)
+    terminal: list[str] = field(default_factory=list)  # what was shown on the terminal
 
     @property
     def err(self) -> str:
@@ -40,17 +41,26 @@ def fake_env(
     secrets: Sequence[str] | None = None,
     environ: Mapping[str, str] | None = None,
     prompts: list[str] | None = None,
+    terminal: list[str] | None = None,
 ) -> Environment:
-    """An Environment over BytesIO; ``secrets`` answers prompts in order (None: no terminal)."""
+    """An Environment over BytesIO; ``secrets`` answers prompts in order (None: no terminal).
+
+    With a terminal, what is shown on it (not on stderr) is appended to ``terminal``.
+    """
     ttys = set(tty)
     answers = list(secrets) if secrets is not None else None
     seen = prompts if prompts is not None else []
+    shown = terminal if terminal is not None else []
 
     def read_secret(prompt: str) -> str | None:
         seen.append(prompt)
         if not answers:
             return None
         return answers.pop(0)
+
+    def write_terminal(text: str) -> bool:
+        shown.append(text)
+        return True
 
     return Environment(
         stdin=io.BytesIO(stdin),
@@ -62,16 +72,18 @@ def fake_env(
         environ=dict(environ or {}),
         cwd=str(cwd),
         read_secret=read_secret if answers is not None else None,
+        write_terminal=write_terminal if answers is not None else None,
     )
 
 
 def run_cli(args: Sequence[str], cwd: Path, **kwargs: object) -> Result:
     """``sekret ARGS`` in-process; never raises (main never does)."""
     prompts: list[str] = []
-    env = fake_env(cwd, prompts=prompts, **kwargs)  # type: ignore[arg-type]
+    terminal: list[str] = []
+    env = fake_env(cwd, prompts=prompts, terminal=terminal, **kwargs)  # type: ignore[arg-type]
     status = main(list(args), env)
     assert isinstance(env.stdout, io.BytesIO) and isinstance(env.stderr, io.BytesIO)
-    return Result(status, env.stdout.getvalue(), env.stderr.getvalue(), prompts)
+    return Result(status, env.stdout.getvalue(), env.stderr.getvalue(), prompts, terminal)
 
 
 def assert_clean_failure(result: Result, *secrets: str | bytes) -> None:

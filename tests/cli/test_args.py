@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sekret.cli import _args, age, gitcrypt_users, install, keygen, sops
+from sekret.cli import _args, gitcrypt_users, install, sops, ssh_to_age
 from sekret.errors import UsageError
 
 
@@ -45,9 +45,7 @@ def _optional_only() -> _args.Parser:
 PARSERS: dict[str, Callable[[], _args.Parser]] = {
     **{f"sops {name}": (lambda n=name: sops.parser(n)) for name in sops.DESCRIPTIONS},
     "sops legacy": sops._legacy_parser,
-    "age": age._parser,
-    "age-keygen": keygen._keygen_parser,
-    "ssh-to-age": keygen._ssh_parser,
+    "ssh-to-age": ssh_to_age._ssh_parser,
     "install": install._parser,
     "git-crypt add-gpg-user": lambda: gitcrypt_users._share_parser("add-gpg-user", "USERID"),
     "everything": _everything,

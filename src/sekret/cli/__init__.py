@@ -27,7 +27,7 @@ Command = Callable[[Sequence[str], Environment], int]
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "age": ("sekret.cli.age", "run", "encrypt and decrypt files (like age)"),
     "age-keygen": ("sekret.cli.keygen", "run_keygen", "make an age key pair (like age-keygen)"),
-    "ssh-to-age": ("sekret.cli.keygen", "run_ssh_to_age", "convert SSH keys to age keys"),
+    "ssh-to-age": ("sekret.cli.ssh_to_age", "run_ssh_to_age", "convert SSH keys to age keys"),
     "git-crypt": ("sekret.cli.gitcrypt", "run", "transparent encryption in git (like git-crypt)"),
     "install": ("sekret.cli.install", "run", "install secrets at boot (like sops-nix)"),
     "agenix": ("sekret.cli.agenix", "run", "edit, rekey and decrypt .age secrets (like agenix)"),

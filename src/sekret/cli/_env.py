@@ -20,6 +20,8 @@ from sekret.errors import SekretError
 
 #: Reads one secret line from the terminal without echo; ``None`` means no terminal.
 SecretReader = Callable[[str], "str | None"]
+#: Shows text on the terminal only (not on stderr); ``False`` means no terminal.
+TerminalWriter = Callable[[str], bool]
 
 _HINTS = {
     errno.ENOENT: "check the path; the file does not exist",
@@ -52,6 +54,8 @@ class Environment:
     cwd: str = "."
     #: Asks for a secret on the terminal; ``None`` when there is no terminal at all.
     read_secret: SecretReader | None = None
+    #: Shows text to the user on the terminal only; ``None`` when there is no terminal.
+    write_terminal: TerminalWriter | None = None
 
     @classmethod
     def system(cls) -> Environment:
@@ -62,16 +66,23 @@ class Environment:
             except (AttributeError, ValueError):
                 return False
 
+        stdin: BinaryIO = sys.stdin.buffer
+        stdin_isatty = tty(sys.stdin)
+        if stdin_isatty:  # typed input ends at the first Ctrl-D, as age's does
+            from sekret.cli._tty import terminal_stdin
+
+            stdin = terminal_stdin(stdin)
         return cls(
-            stdin=sys.stdin.buffer,
+            stdin=stdin,
             stdout=sys.stdout.buffer,
             stderr=sys.stderr.buffer,
-            stdin_isatty=tty(sys.stdin),
+            stdin_isatty=stdin_isatty,
             stdout_isatty=tty(sys.stdout),
             stderr_isatty=tty(sys.stderr),
             environ=os.environ,
             cwd=os.getcwd(),
             read_secret=read_secret_from_tty,
+            write_terminal=write_to_tty,
         )
 
     def path(self, name: str) -> str:
@@ -106,13 +117,17 @@ class Environment:
         return data
 
     @contextlib.contextmanager
-    def output(self, name: str | None, *, mode: int = 0o600) -> Iterator[BinaryIO]:
+    def output(
+        self, name: str | None, *, mode: int = 0o600, keep_mode: bool = False
+    ) -> Iterator[BinaryIO]:
         """Write standard output (``None``/``-``) or a file, all or nothing.
 
         A file is written to a temporary file beside it (created 0600), synced and
         renamed over ``name`` only when the body succeeds; on any failure it is
         removed, so no truncated output is ever left. Existing non-regular files
-        (``/dev/null``, FIFOs) are written in place.
+        (``/dev/null``, FIFOs) are written in place. A new file gets ``mode`` (less the
+        umask unless it is 0600); an existing one gets ``mode`` too, or keeps its own
+        mode with ``keep_mode`` (as writing over it in place would).
         """
         if name is None or name == "-":
             yield self.stdout
@@ -133,11 +148,12 @@ class Environment:
             return
         from sekret.files.atomic import atomic_output
 
+        new_mode: int | None = mode if mode == 0o600 else mode & ~_umask()
+        if keep_mode and st is not None:
+            new_mode = None  # atomic_output keeps the existing file's mode
         with contextlib.ExitStack() as stack:
             try:
-                f = stack.enter_context(
-                    atomic_output(full, mode=mode if mode == 0o600 else mode & ~_umask())
-                )
+                f = stack.enter_context(atomic_output(full, mode=new_mode))
             except OSError as exc:
                 raise file_error("create output file", name, exc) from None
             yield f
@@ -187,33 +203,15 @@ def read_secret_from_tty(prompt: str) -> str | None:
     """Ask on the controlling terminal with echo off, as age does; ``None`` without one.
 
     ``/dev/tty`` is used even when standard input is redirected, so a passphrase
-    never comes from a pipe. Ctrl-C restores the terminal and raises KeyboardInterrupt.
+    never comes from a pipe (see :mod:`sekret.cli._tty`).
     """
-    import termios
+    from sekret.cli._tty import read_secret
 
-    try:
-        fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
-    except OSError:
-        return None
-    try:
-        try:
-            old = termios.tcgetattr(fd)
-        except termios.error:
-            return None
-        new = list(old)
-        new[3] &= ~termios.ECHO  # lflags: no echo; ICANON and ISIG stay on
-        os.write(fd, prompt.encode() + b" ")
-        termios.tcsetattr(fd, termios.TCSAFLUSH, new)
-        try:
-            line = bytearray()
-            while True:
-                ch = os.read(fd, 1)
-                if not ch or ch in (b"\n", b"\r"):
-                    break
-                line += ch
-        finally:
-            termios.tcsetattr(fd, termios.TCSAFLUSH, old)
-            os.write(fd, b"\n")
-        return line.decode("utf-8", "replace")
-    finally:
-        os.close(fd)
+    return read_secret(prompt)
+
+
+def write_to_tty(text: str) -> bool:
+    """Show ``text`` on the controlling terminal only; ``False`` without one."""
+    from sekret.cli._tty import write_terminal
+
+    return write_terminal(text)

@@ -133,7 +133,7 @@ def _eval_nix(env: Environment, nix: str, full: str, name: str) -> dict[str, ar.
 
 def _load_identities(ctx: Context) -> list[age.Identity]:
     from sekret.age.keys import parse_identity_file
-    from sekret.cli.age import _passphrase_asker, _sibling_public_key, _with_plugin_ui
+    from sekret.cli.age_keys import passphrase_asker, sibling_public_key, with_plugin_ui
 
     env = ctx.env
     found: list[tuple[str, bytes, bool]] = [
@@ -152,8 +152,8 @@ def _load_identities(ctx: Context) -> list[age.Identity]:
             continue  # an empty key file is skipped, as agenix's activation does
         try:
             ids = parse_identity_file(
-                data, name=path, public_text=_sibling_public_key(env, path, data),
-                ask_passphrase=_passphrase_asker(env, f"Enter passphrase for {path!r}:"))
+                data, name=path, public_text=sibling_public_key(env, path, data),
+                ask_passphrase=passphrase_asker(env, f"Enter passphrase for {path!r}:"))
         except SekretError as exc:
             if explicit:
                 raise
@@ -165,19 +165,19 @@ def _load_identities(ctx: Context) -> list[age.Identity]:
     # Plain keys first, so a passphrase-protected key is asked for only when needed.
     out.sort(key=lambda i: type(i).__name__ not in ("X25519Identity", "HybridIdentity",
                                                     "SSHIdentity"))
-    return _with_plugin_ui(out, env)
+    return with_plugin_ui(out, env)
 
 
 def recipients(ctx: Context, name: str, rule: ar.Rule) -> list[age.Recipient]:
     """The rule's public keys as recipients (an invalid one names the rule)."""
-    from sekret.cli.age import _with_plugin_ui
+    from sekret.cli.age_keys import with_plugin_ui
 
     try:
         out = [age.parse_recipient(k) for k in rule.public_keys]
     except KeyFormatError as exc:
         raise ar.RulesError(f"{ctx.rules_name}: {name!r}: {exc}", hint=exc.hint or (
             "publicKeys are recipients: age1…, ssh-ed25519 AAAA…, ssh-rsa AAAA…")) from None
-    return _with_plugin_ui(list(out), ctx.env)
+    return with_plugin_ui(list(out), ctx.env)
 
 
 def decrypt(ctx: Context, name: str, path: str) -> SecretBytes:

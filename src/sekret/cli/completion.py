@@ -83,13 +83,13 @@ def _sops_options(mode: str) -> list[Option]:
 
 
 def _help_of(argv: list[str]) -> str:
-    """A command's ``--help``, run in-process."""
+    """A command's ``--help``, run in-process (age's go to stderr, as Go programs do)."""
     from sekret.cli import main
 
-    out = io.BytesIO()
-    env = Environment(stdin=io.BytesIO(), stdout=out, stderr=io.BytesIO())
+    out, err = io.BytesIO(), io.BytesIO()
+    env = Environment(stdin=io.BytesIO(), stdout=out, stderr=err)
     main([*argv, "--help"], env)
-    return out.getvalue().decode("utf-8", "replace")
+    return (out.getvalue() + err.getvalue()).decode("utf-8", "replace")
 
 
 _OPTION_LINE = re.compile(r"^ {2,}(-\S.*?)(?: {2,}(\S.*))?$")

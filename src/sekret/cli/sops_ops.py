@@ -142,12 +142,20 @@ def indent_for(fmt: str, args: Namespace, env: Environment) -> int | None:
     return sops_config.stores_indent(fmt, args, env)
 
 
-def check_output_flags(args: Namespace, path: str | None) -> None:
-    """-i with standard input, and -i with --output, conflict (sops exit 8)."""
+def check_output_flags(args: Namespace, path: str | None, env: Environment) -> None:
+    """-i with standard input, and -i with --output, conflict (sops exit 8); --output
+    may not be FILE itself, nor the age key file (checked before anything is read)."""
     if args.in_place and path is None:
         raise ConflictError("cannot use --in-place when reading from standard input")
     if args.in_place and args.output:
         raise ConflictError("cannot operate on both --output and --in-place")
+    if args.output:
+        from sekret.cli import _paths
+
+        key_file = env.environ.get("SOPS_AGE_KEY_FILE")
+        _paths.check_output(env, args.output, [path or "-", *([key_file] if key_file else [])],
+                            error=ConflictError,
+                            hint="give another --output (--in-place replaces FILE itself)")
 
 
 def write(
@@ -244,13 +252,13 @@ def options(args: Namespace, env: Environment, name: str) -> document.EncryptOpt
 def _encrypt(args: Namespace, env: Environment) -> int:
     path = first_file(args, env, "encrypt", required=False)
     if path is None:
-        check_output_flags(args, path)
+        check_output_flags(args, path, env)
         if not args.filename_override:
             raise ConflictError(
                 "must specify --filename-override when reading from standard input",
                 hint="it names the file for the format and the .sops.yaml rules",
             )
-    check_output_flags(args, path)
+    check_output_flags(args, path, env)
     fmt_in, fmt_out = formats(args, path)
     data = read(env, path)
     source = store(fmt_in, args, env)
@@ -312,7 +320,7 @@ def to_output(opened: document.Opened, args: Namespace, env: Environment, path: 
 
 def _decrypt(args: Namespace, env: Environment) -> int:
     path = first_file(args, env, "decrypt", required=False)
-    check_output_flags(args, path)
+    check_output_flags(args, path, env)
     if path is not None and not os.path.exists(env.path(path)):
         raise NoFileSpecified(f"cannot operate on non-existent file {path!r}")
     if args.extract == "":
@@ -345,7 +353,7 @@ def _decrypt(args: Namespace, env: Environment) -> int:
 def _rotate(args: Namespace, env: Environment, *, legacy: bool) -> int:
     path = first_file(args, env, "rotate")
     assert path is not None
-    check_output_flags(args, path)
+    check_output_flags(args, path, env)
     add = [r.strip() for a in args.add_age for r in a.split(",") if r.strip()]
     rm = [r.strip() for a in args.rm_age for r in a.split(",") if r.strip()]
     if not os.path.exists(env.path(path)) and (add or rm):
