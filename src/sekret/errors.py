@@ -60,8 +60,33 @@ class ArmorError(AgeError):
     """The ASCII armor around an age file is malformed (CCTV "armor failure")."""
 
 
+class ExcessiveWorkError(HeaderError):
+    """A passphrase-encrypted file asks for more scrypt work than the identity allows.
+
+    The header is well-formed, but the spec has identities refuse a work factor above
+    their limit, and age and the CCTV vectors treat that as a failure of the header
+    (``scrypt_work_factor_23``), not as an unknown format. ``work_factor`` and
+    ``limit`` are base-2 logarithms of scrypt's N.
+    """
+
+    def __init__(self, work_factor: int, limit: int) -> None:
+        memory = 1 << (work_factor + 10)  # 128 * r * N bytes, with r = 8
+        amount = f"{memory >> 30} GiB" if memory >= 1 << 30 else f"{memory >> 20} MiB"
+        super().__init__(
+            f"the passphrase-encrypted file asks for too much work (2^{work_factor}; "
+            f"the limit is 2^{limit})",
+            hint=f"decrypting it would take {amount} of memory and a long time; "
+            "the file may be damaged or made to exhaust this machine",
+        )
+        self.work_factor = work_factor
+        self.limit = limit
+
+
 class UnsupportedError(AgeError):
-    """A newer format version, an unsupported key type or an excessive work factor."""
+    """Something this version of sekret does not handle, such as an unsupported key type.
+
+    (A work factor above the limit is an :class:`ExcessiveWorkError`, a header failure.)
+    """
 
 
 class KeyFormatError(AgeError):

@@ -298,3 +298,18 @@ def test_real_files(tmp_path: object) -> None:
         with pytest.raises(PayloadError, match="trailing data"):
             stream.decrypt(KEY, src, dst)
     assert (base / "dec").read_bytes() == plaintext
+
+
+
+def test_armored_encryption_failing_half_way_stops_every_thread() -> None:
+    """An error in the middle of an armored stream: no END line, no thread left."""
+    from sekret.age import armor, core
+    from sekret.age.x25519 import X25519Identity
+
+    out = io.BytesIO()
+    recipient = X25519Identity.generate().recipient()
+    with pytest.raises(OSError, match="Input/output"):
+        core.encrypt_stream(FailingReader(data(6 * BATCH * C), 3 * BATCH * C + 9),  # type: ignore[arg-type]
+                            out, [recipient], armor=True)
+    assert armor.END not in out.getvalue()
+    assert not [t for t in threading.enumerate() if t.name.startswith("sekret-")]

@@ -11,9 +11,11 @@ Streams (constant memory)::
     sekret.age.decrypt_stream(src, dst, identities)
 
 Recipients and identities may be given as the strings people write (``age1…``,
-``age1pq1…``, ``ssh-ed25519 AAAA…``, ``ssh-rsa …``, ``AGE-SECRET-KEY-1…``,
-``AGE-SECRET-KEY-PQ-1…``, OpenSSH private key text) or as typed objects such as
-:class:`ScryptRecipient` / :class:`ScryptIdentity` for passphrases.
+``age1pq1…``, ``age1tag1…``, ``age1tagpq1…``, ``ssh-ed25519 AAAA…``, ``ssh-rsa …``,
+``AGE-SECRET-KEY-1…``, ``AGE-SECRET-KEY-PQ-1…``, OpenSSH private key text) or as
+typed objects such as :class:`ScryptRecipient` / :class:`ScryptIdentity` for
+passphrases. Tagged recipients (``age1tag1…``, ``age1tagpq1…``: keys in hardware)
+are encrypted to natively; as in age, only their plugin can decrypt.
 """
 
 from __future__ import annotations
@@ -38,9 +40,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from sekret.age.pq import HybridIdentity, HybridRecipient
     from sekret.age.scrypt import ScryptIdentity, ScryptRecipient
     from sekret.age.ssh import SSHEd25519Recipient, SSHIdentity, SSHRSARecipient
+    from sekret.age.tag import TagRecipient
+    from sekret.age.tagpq import HybridTagRecipient
 
-#: Loaded on first use (passphrases, RSA/OpenSSH and ML-KEM are not needed by most
-#: commands; a SOPS file's age data key never uses scrypt).
+#: Loaded on first use (passphrases, RSA/OpenSSH, ML-KEM and P-256 are not needed by
+#: most commands; a SOPS file's age data key never uses scrypt).
 _LAZY = {
     "ScryptIdentity": "sekret.age.scrypt",
     "ScryptRecipient": "sekret.age.scrypt",
@@ -49,6 +53,8 @@ _LAZY = {
     "SSHEd25519Recipient": "sekret.age.ssh",
     "SSHIdentity": "sekret.age.ssh",
     "SSHRSARecipient": "sekret.age.ssh",
+    "TagRecipient": "sekret.age.tag",
+    "HybridTagRecipient": "sekret.age.tagpq",
 }
 
 
@@ -66,6 +72,7 @@ __all__ = [
     "Header",
     "HybridIdentity",
     "HybridRecipient",
+    "HybridTagRecipient",
     "Identity",
     "Recipient",
     "SSHEd25519Recipient",
@@ -74,6 +81,7 @@ __all__ = [
     "ScryptIdentity",
     "ScryptRecipient",
     "Stanza",
+    "TagRecipient",
     "X25519Identity",
     "X25519Recipient",
     "decrypt",

@@ -50,7 +50,8 @@ def _check_labels(labelled: Sequence[tuple[Recipient, frozenset[str]]]) -> None:
                 raise AgeError(
                     "post-quantum and classic recipients cannot be mixed",
                     hint="a file with a classic recipient is not post-quantum secure; "
-                    "use only age1pq1… recipients, or only classic ones",
+                    "use only post-quantum recipients (age1pq1…, age1tagpq1…), "
+                    "or only classic ones",
                 )
             if _labels_from_wrap(r) or _labels_from_wrap(first_recipient):
                 raise AgeError(
@@ -116,10 +117,15 @@ def encrypt_stream(
     if armor:
         writer = _armor.ArmorWriter(dst)
         out = writer  # type: ignore[assignment]
-    key = write_header(recipients, out, file_key=file_key)
-    nonce = nonce if nonce is not None else os.urandom(stream.NONCE_SIZE)
-    out.write(nonce)
-    n = stream.encrypt(stream.payload_key(key, nonce), src, out)
+    try:
+        key = write_header(recipients, out, file_key=file_key)
+        nonce = nonce if nonce is not None else os.urandom(stream.NONCE_SIZE)
+        out.write(nonce)
+        n = stream.encrypt(stream.payload_key(key, nonce), src, out)
+    except BaseException:
+        if writer is not None:
+            writer.abort()  # no END line after a failure
+        raise
     if writer is not None:
         writer.close()
     return n

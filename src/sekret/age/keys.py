@@ -19,27 +19,40 @@ from sekret.errors import IncorrectIdentity, KeyFormatError
 if TYPE_CHECKING:  # pragma: no cover
     from sekret.age import ssh
 
-# ssh (RSA, OpenSSH key loading) and pq (ML-KEM) are imported where they are used: most
-# commands never need them, and start-up time is part of speed (DESIGN decision 6).
+# ssh (RSA, OpenSSH key loading), pq (ML-KEM) and tag/tagpq (P-256, HPKE) are imported
+# where they are used: most commands never need them, and start-up time is part of speed
+# (DESIGN decision 6).
 
 _OPENSSH_BEGIN = b"-----BEGIN OPENSSH PRIVATE KEY-----"
 _OPENSSH_END = b"-----END OPENSSH PRIVATE KEY-----"
 _OPENSSH_MAGIC = b"openssh-key-v1\x00"
 _SSH_KEY_TYPES = ("ssh-ed25519", "ssh-rsa")
+#: Recipient prefixes with a native type, although their HRP has the plugin form.
+_NATIVE_PREFIXES = ("age1pq1", "age1tag1", "age1tagpq1")
 
 
 def is_plugin_recipient(s: str) -> bool:
-    """``age1NAME1…``: an ``age1`` string with another ``1`` (other than ``age1pq1``)."""
-    return s.startswith("age1") and s.rfind("1") > 3 and not s.startswith("age1pq1")
+    """``age1NAME1…``: an ``age1`` string with another ``1``, except the native
+    ``age1pq1…``, ``age1tag1…`` and ``age1tagpq1…`` (age >= 1.3 handles those itself)."""
+    return s.startswith("age1") and s.rfind("1") > 3 and not s.startswith(_NATIVE_PREFIXES)
 
 
 def parse_recipient(s: str) -> Recipient:
-    """Parse one recipient string: ``age1…``, ``age1pq1…``, ``age1NAME1…``, ssh key line."""
+    """Parse one recipient string: ``age1…``, ``age1pq1…``, ``age1tag1…``,
+    ``age1tagpq1…``, ``age1NAME1…`` or an ssh key line."""
     s = s.strip()
     if s.startswith("age1pq1"):
         from sekret.age import pq
 
         return pq.HybridRecipient.parse(s)
+    if s.startswith("age1tag1"):
+        from sekret.age import tag
+
+        return tag.TagRecipient.parse(s)
+    if s.startswith("age1tagpq1"):
+        from sekret.age import tagpq
+
+        return tagpq.HybridTagRecipient.parse(s)
     if is_plugin_recipient(s):
         from sekret.age import plugin
 
@@ -83,7 +96,7 @@ def parse_recipients_file(text: str, name: str = "recipients file") -> ParsedRec
         line = raw.rstrip("\r").strip()
         if not line or line.startswith("#"):
             continue
-        if len(line) > 8192 and not line.startswith("age1pq1"):
+        if len(line) > 8192 and not line.startswith(("age1pq1", "age1tagpq1")):
             raise KeyFormatError(f"{name}: line {n} is too long")
         fields = line.split()
         # known_hosts / ssh-keyscan: "host keytype base64"

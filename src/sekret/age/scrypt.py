@@ -14,7 +14,7 @@ from sekret._sensitive import SecretStr
 from sekret.age.format import Stanza, b64decode, b64encode
 from sekret.age.recipients import multi_unwrap, open_file_key, seal_file_key
 from sekret.crypto import kdf
-from sekret.errors import HeaderError, IncorrectIdentity, UnsupportedError
+from sekret.errors import ExcessiveWorkError, HeaderError, IncorrectIdentity
 
 STANZA_TYPE = "scrypt"
 _SALT_LABEL = b"age-encryption.org/v1/scrypt"
@@ -89,10 +89,9 @@ class ScryptIdentity:
             raise HeaderError(f"invalid scrypt stanza: bad work factor {stanza.args[1]!r}")
         log_n = int(stanza.args[1])
         if log_n > self.max_work_factor:
-            raise UnsupportedError(
-                f"scrypt work factor {log_n} is too large (the limit is {self.max_work_factor})",
-                hint="the file would take a very long time to decrypt",
-            )
+            # Fatal, as in age: the spec has identities cap the work factor, and the
+            # file cannot be opened without paying it (CCTV scrypt_work_factor_23).
+            raise ExcessiveWorkError(log_n, self.max_work_factor)
         if len(stanza.body) != 32:
             raise HeaderError("invalid scrypt stanza: incorrect file key size")
         key = kdf.scrypt(self._passphrase.expose().encode(), _SALT_LABEL + salt, log_n)

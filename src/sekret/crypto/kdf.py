@@ -66,3 +66,20 @@ def scrypt(password: bytes, salt: bytes, log_n: int, *, r: int = 8, p: int = 1) 
     from cryptography.hazmat.primitives.kdf.scrypt import Scrypt  # only for passphrases
 
     return Scrypt(salt=salt, length=32, n=1 << log_n, r=r, p=p).derive(password)
+
+
+def hkdf_expand_sha256(prk: bytes, info: bytes, length: int) -> bytes:
+    """HKDF-Expand with SHA-256 (RFC 5869 §2.3) of a pseudorandom key ``prk``.
+
+    (HKDF-Extract is :func:`hmac_sha256` keyed with the salt.)
+    """
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDFExpand
+
+    return HKDFExpand(algorithm=hashes.SHA256(), length=length, info=info).derive(prk)
+
+
+def sha3_256(data: bytes) -> bytes:
+    """SHA3-256 digest."""
+    h = hashes.Hash(hashes.SHA3_256())
+    h.update(data)
+    return h.finalize()
