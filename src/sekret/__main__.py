@@ -19,11 +19,12 @@ import gc
 
 gc.disable()
 
-from sekret.cli import main  # noqa: E402 (after the collector is paused)
+from sekret.cli import _guard, main  # noqa: E402 (after the collector is paused)
 
 
 def run() -> int:
     """Run ``sekret`` with ``sys.argv``; return the exit status for :func:`sys.exit`."""
+    _guard.own_process()
     try:
         return main()
     finally:

@@ -98,7 +98,8 @@ def test_exec_env_runs_without_core_dumps(tmp_path: Path) -> None:
     # not dumpable any more (PR_GET_DUMPABLE, read after the command in the same process).
     code = (
         "import ctypes, sys\n"
-        "from sekret.cli import main\n"
+        "from sekret.cli import _guard, main\n"
+        "_guard.own_process()  # as the console script does\n"
         "rc = main(['exec-env', sys.argv[1], 'grep \"core file size\" /proc/self/limits'])\n"
         "print('dumpable', ctypes.CDLL(None).prctl(3, 0, 0, 0, 0))\n"
         "sys.exit(rc)\n"
@@ -118,7 +119,8 @@ def test_decrypt_and_edit_disable_core_dumps(tmp_path: Path, command: list[str])
     env["EDITOR"] = "true"  # leaves the file unchanged: exit 200
     code = (
         "import ctypes, resource, sys\n"
-        "from sekret.cli import main\n"
+        "from sekret.cli import _guard, main\n"
+        "_guard.own_process()  # as the console script does\n"
         "rc = main(sys.argv[1:])\n"
         "print(resource.getrlimit(resource.RLIMIT_CORE), ctypes.CDLL(None).prctl(3, 0, 0, 0, 0))\n"
         "sys.exit(0 if rc in (0, 200) else rc)\n"
@@ -129,3 +131,34 @@ def test_decrypt_and_edit_disable_core_dumps(tmp_path: Path, command: list[str])
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[-1] == "(0, 0) 0"
+
+
+def test_in_process_callers_keep_their_core_limit(tmp_path: Path) -> None:
+    # A program (or test runner) calling sekret.cli.main keeps its own RLIMIT_CORE: a
+    # lowered hard limit could never be raised again without CAP_SYS_RESOURCE.
+    env, sops_file = _setup(tmp_path)
+    code = (
+        "import resource, sys\n"
+        "from sekret.cli import main\n"
+        "before = resource.getrlimit(resource.RLIMIT_CORE)\n"
+        "rc = main(['decrypt', sys.argv[1]])\n"
+        "print(before == resource.getrlimit(resource.RLIMIT_CORE))\n"
+        "sys.exit(rc)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(sops_file)], env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[-1] == "True"
+
+
+def test_console_script_disables_core_dumps(tmp_path: Path) -> None:
+    env, sops_file = _setup(tmp_path)
+    sekret = Path(sys.executable).with_name("sekret")
+    assert sekret.exists(), "the console script is installed by the test command"
+    proc = subprocess.run(
+        [str(sekret), "exec-env", str(sops_file), 'grep "core file size" /proc/self/limits'],
+        env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split()[4:6] == ["0", "0"], proc.stdout

@@ -14,12 +14,24 @@ from __future__ import annotations
 
 _PR_SET_DUMPABLE = 4
 _hardened = False
+_whole_process = False
+
+
+def own_process() -> None:
+    """Declare that sekret is the whole process (the console script, ``python -m``).
+
+    Only then does :func:`no_core_dumps` change process-wide limits: a program or test
+    runner that calls :func:`sekret.cli.main` in-process keeps its own (lowering a hard
+    limit cannot be undone without ``CAP_SYS_RESOURCE``).
+    """
+    global _whole_process
+    _whole_process = True
 
 
 def no_core_dumps() -> None:
     """Forbid core dumps of this process (and its children's rlimit); never fails."""
     global _hardened
-    if _hardened:
+    if _hardened or not _whole_process:
         return
     _hardened = True
     try:
@@ -32,32 +44,15 @@ def no_core_dumps() -> None:
 
 
 def _set_not_dumpable() -> None:
-    """``prctl(PR_SET_DUMPABLE, 0)`` through the C library, on Linux only.
-
-    :mod:`_ctypes` is used directly: importing :mod:`ctypes` itself costs about 2 ms of
-    every decrypt's start-up (its ``__init__`` builds every C type), the call needs one.
-    """
+    """``prctl(PR_SET_DUMPABLE, 0)`` through the C library, on Linux only."""
     import sys
 
     if not sys.platform.startswith("linux"):
         return
     try:
-        import _ctypes
-        from typing import Any
+        import ctypes
 
-        ct: Any = _ctypes  # the private module has no complete stubs
-
-        class _Int(ct._SimpleCData):  # type: ignore[misc]
-            _type_ = "i"
-
-        class _Func(ct.CFuncPtr):  # type: ignore[misc]
-            _flags_ = ct.FUNCFLAG_CDECL
-            _restype_ = _Int
-
-        class _Libc:
-            _handle = ct.dlopen(None, 0)
-
-        prctl = _Func(("prctl", _Libc()))
-        prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
-    except (ImportError, AttributeError, OSError, TypeError, ValueError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
+    except (ImportError, AttributeError, OSError):
         pass  # no C library to call: the rlimit still holds
