@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from sekret.sops import tree as t
 from sekret.stores import _yaml_build, _yaml_libyaml, _yaml_nodes, _yaml_scan
 from sekret.stores._yaml_nodes import SCALAR, Node
+from sekret.stores._yaml_tokens import Logged
 from sekret.stores.base import StoreError
 from tests.conftest import vendored
 
@@ -94,10 +95,14 @@ def check_same(text: str) -> bool:
     lib_comments = _yaml_libyaml.candidate_comments(text)
     expected = _built(text, lib_nodes, lib_comments, True)
     assert _built(text, nodes, comments, False) == expected
-    # the store's way: the builder drives the lazy scanner (comments arrive as read)
-    lazy_docs, lazy_comments = _yaml_scan.scan(text)
+    # the store's way: the builder drives the lazy scanner (comments arrive as read), and
+    # the scanner's own token log places the comments (not libyaml's tokens)
+    log: list[Logged] = []
+    lazy_docs, lazy_comments = _yaml_scan.scan(text, log)
     try:
-        lazy = _docs(_yaml_build.build(text, lazy_docs, lazy_comments, libyaml=False))
+        lazy = _docs(
+            _yaml_build.build(text, lazy_docs, lazy_comments, libyaml=False, tokens=log)
+        )
     except StoreError as exc:
         lazy = ("error", str(exc), exc.line)
     assert lazy == expected, text

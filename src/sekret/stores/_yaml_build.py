@@ -1,20 +1,24 @@
 """Nodes → the store's tree, with where every scalar and comment is in the text.
 
-Comments are placed where sops puts them: a comment belongs to the mapping (or list)
-of the next entry, a trailing comment to the entry on its line. A loaded document
-remembers the spans it saw, so that emitting can replace scalars in place.
+The tree is built without comments; then :mod:`._yaml_comments` puts each comment
+where go-yaml and sops put it (the mapping or list it belongs to, and before which
+entry). A loaded document remembers the spans it saw, so that emitting can replace
+scalars in place.
 """
 
 from __future__ import annotations
 
 import bisect
 import collections
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import NoReturn
 
 from sekret._depth import MAX_DEPTH, TooDeepError
 from sekret.sops import tree as t
+from sekret.stores._yaml_comment_cursor import PlacementError
+from sekret.stores._yaml_comments import attribute
 from sekret.stores._yaml_nodes import MAPPING, SCALAR, SEQUENCE, STR, Node
+from sekret.stores._yaml_tokens import Logged, from_libyaml
 from sekret.stores._yaml_values import TYPED_START, resolve_plain, resolve_tagged
 from sekret.stores.base import StoreError
 
@@ -122,8 +126,6 @@ class _Builder:
     def _build(self, node: Node) -> t.Node | t.Leaf:
         if node.kind == SCALAR:
             span = (node.start, node.end)
-            if self.libyaml or node.style in ("|", ">"):
-                self.drop_inside(span)
             self.doc.spans.append(span)
             return t.Leaf(scalar_value(node, self.text), span)
         self.depth += 1
@@ -148,8 +150,6 @@ class _Builder:
         if node.kind == SEQUENCE:
             items: list[t.Node | t.Leaf | t.Comment] = []
             for child in node.children():
-                if self.comments and self.comments[0][0] < child.start:
-                    items.extend(self.comments_before(child.start))
                 if self.libyaml and not node.flow:
                     self.check_flow_lines(child, self.column(node.start))
                 items.append(self.build(child))
@@ -158,7 +158,6 @@ class _Builder:
         out: list[tuple[str, t.Node | t.Leaf] | t.Comment] = []
         keys: dict[object, int] = {}
         text = self.text
-        comments = self.comments
         spans_add = self.doc.spans.append
         out_append = out.append
         typed, leaf = TYPED_START, t.Leaf  # (a plain scalar starting otherwise is a string)
@@ -166,8 +165,6 @@ class _Builder:
         for pair in node.pairs():
             if len(pair) == 4:  # the scanner's usual "key: value" line, both plain
                 kstr, ks, vstr, vs = pair
-                if comments and comments[0][0] < ks:
-                    out.extend(self.comments_before(ks))
                 key = kstr if kstr[0] not in typed else resolve_plain(kstr)
                 hashable = key if type(key) is str or key == key else repr(key)  # NaN: by repr
                 if hashable in keys:
@@ -180,17 +177,8 @@ class _Builder:
                     self.doc.sops_span = (text.rfind("\n", 0, ks) + 1, end)
                 scalar = vstr if vstr[0] not in typed else resolve_plain(vstr)
                 out_append((key, leaf(scalar, span)))  # type: ignore[arg-type]
-                if comments:
-                    nl = text.find("\n", end - 1)
-                    if comments[0][0] < (len(text) if nl < 0 else nl + 1):
-                        out.extend(self.comments_before(len(text) if nl < 0 else nl + 1))
                 continue
             knode, vnode = pair
-            if comments:
-                if comments[0][0] < knode.start:
-                    out.extend(self.comments_before(knode.start))
-                if self.libyaml:
-                    self.drop_inside((knode.start, knode.end))
             if knode.kind != SCALAR:
                 kind = "mapping" if knode.kind == MAPPING else "list"
                 raise StoreError(
@@ -212,7 +200,6 @@ class _Builder:
                 spans_add(span)
                 if self.libyaml:
                     self.count_decode()
-                    self.drop_inside(span)
                     self.seen.add(id(vnode))
                 value: t.Node | t.Leaf = t.Leaf(resolve_plain(vnode.value), span)  # type: ignore[arg-type]
             else:
@@ -222,15 +209,6 @@ class _Builder:
             if key == "sops" and node is self.root:  # the metadata entry, removed on emit
                 self.doc.sops_span = (text.rfind("\n", 0, knode.start) + 1, vnode.end)
             out.append((key, value))  # type: ignore[arg-type]
-            # a trailing comment on the value's last line belongs to this entry
-            if comments:
-                if vnode.kind == SCALAR or vnode.flow:
-                    nl = text.find("\n", max(vnode.end - 1, 0))
-                    line_end = len(text) if nl < 0 else nl + 1
-                else:  # a block collection ends where the next token starts
-                    line_end = text.rfind("\n", 0, vnode.end) + 1
-                if comments[0][0] < line_end:
-                    out.extend(self.comments_before(line_end))
         return t.Mapping(out)
 
     def column(self, pos: int) -> int:
@@ -259,7 +237,10 @@ class _Builder:
             pos = text.find("\n", start, node.end)
             line = text[start : node.end if pos < 0 else pos]
             spaces = len(line) - len(line.lstrip(" "))
-            if line.strip(" \t") and spaces <= parent:
+            content = line.strip(" \t")
+            # (a line that only closes the collection may sit at the key's column: go-yaml
+            # reads it, and sops writes `k: {` … `}` so around a comment)
+            if content and spaces <= parent and content.strip("]}") != "":
                 self.invalid("a continuation line must be indented past its key", start)
 
     def check_block_header(self, node: Node, parent: int) -> None:
@@ -297,26 +278,6 @@ class _Builder:
             line=self.line(again),
         )
 
-    def drop_inside(self, span: tuple[int, int]) -> None:
-        """Forget candidate comments inside a scalar: a quoted ``#`` is text."""
-        comments = self.comments
-        while comments and comments[0][0] < span[1]:
-            if comments[0][0] >= span[0]:
-                comments.popleft()
-            else:
-                break
-
-    def comments_before(self, pos: int) -> list[t.Comment]:
-        found = []
-        comments = self.comments
-        while comments and comments[0][0] < pos:
-            start, end = comments.popleft()
-            while comments and comments[0][0] < end:
-                comments.popleft()  # a "#" inside this comment
-            self.doc.comments.add((start, end))
-            found.append(t.Comment(self.text[start + 1 : end], (start, end)))
-        return found
-
 
 def build(
     text: str,
@@ -324,12 +285,14 @@ def build(
     comments: collections.deque[tuple[int, int]],
     *,
     libyaml: bool,
+    tokens: Sequence[Logged] | None = None,
 ) -> list[Doc]:
     """The documents of ``text``, whose parser gives ``nodes`` and ``comments``.
 
-    ``libyaml``: the nodes come from libyaml (a node may appear twice, and a comment
-    candidate may lie inside any scalar's span) rather than from the lazy scanner, which
-    appends to ``comments`` as it reads.
+    ``libyaml``: the nodes come from libyaml (a node may appear twice) rather than from
+    the lazy scanner, which appends to ``comments`` as it reads. ``comments`` only tells
+    whether the text may hold any: if so, they are placed from ``tokens`` (the lazy
+    scanner's log) or, without, from libyaml's tokens of the text.
     """
     builder = _Builder(text, comments, libyaml)
     docs: list[Doc] = []
@@ -338,7 +301,6 @@ def build(
             # an empty document (``---`` alone, or ``null``): an empty mapping, as sops
             # reads it; written whole, never edited in place
             doc = Doc(t.Mapping(), node.start, node.end, False)
-            doc.root.items.extend(builder.comments_before(doc_end(text, node.end)))
             doc.in_place = False
             docs.append(doc)
             continue
@@ -356,10 +318,7 @@ def build(
         doc.end = node.end  # known once a lazy node has been read
         if libyaml:  # an alias repeats a node's span: keep each once, in order
             doc.spans = sorted(set(doc.spans))
-        root.items.extend(builder.comments_before(doc_end(text, node.end)))
         doc.root = root
-        if doc.comments:
-            doc.start = min(doc.start, min(c[0] for c in doc.comments))
         doc.in_place = not builder.aliased and not node.flow
         docs.append(doc)
     if not docs and not builder.comments:
@@ -369,7 +328,33 @@ def build(
             "the YAML file holds only comments, no document",
             hint="a SOPS file needs at least one mapping",
         )
+    if builder.comments:
+        _place_comments(text, docs, tokens)
     return docs
+
+
+def _place_comments(text: str, docs: list[Doc], tokens: Sequence[Logged] | None) -> None:
+    """Put the comments of ``text`` into the documents' trees (see :mod:`._yaml_comments`)."""
+    try:
+        source = tokens if tokens is not None else from_libyaml(text)
+        placed = attribute(text, source, [d.root for d in docs])
+    except PlacementError:
+        raise StoreError(
+            "cannot tell where the comments of this YAML file belong",
+            hint="an internal error of sekret: please report it with the file's layout",
+        ) from None
+    boundary = 0  # where the previous document's region ends
+    for doc, spans in zip(docs, placed, strict=True):
+        if spans is None:
+            doc.in_place = False  # go-yaml loses a comment: so must the file written
+            continue
+        doc.comments = spans
+        if spans:
+            first = min(s for s, _ in spans)
+            if first < boundary:
+                doc.in_place = False  # its comment sits in the previous region
+            doc.start = min(doc.start, first)
+        boundary = doc_end(text, doc.end)
 
 
 def _allowed_alias_ratio(decodes: int) -> float:

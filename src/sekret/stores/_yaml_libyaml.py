@@ -46,15 +46,15 @@ class _RedefiningLoader(yaml.SafeLoader):
 
 # Every "#" that could start a comment, each to its line's end (overlapping: a "#"
 # inside a quoted scalar does not hide a real comment after it on the same line).
-_COMMENT = re.compile(r"(?:(?<=[ \t])|^)(?=(#[^\n]*))", re.M)
+_COMMENT = re.compile(r"(?:(?<=[ \t\r\x85\u2028\u2029])|^)(?=(#[^\n]*))", re.M)
 
 Error = yaml.YAMLError
 MarkedError = yaml.MarkedYAMLError
 
 
 def candidate_comments(text: str) -> list[tuple[int, int]]:
-    """Every ``#…`` at a line start or after a blank; the builder drops those that lie
-    inside scalars (their spans are known then) or inside an earlier comment."""
+    """Every ``#…`` at a line start or after a blank: where comments may be (some lie
+    inside scalars; the builder only needs to know whether there may be any)."""
     if "#" not in text:
         return []
     return [(m.start(), m.start() + len(m.group(1))) for m in _COMMENT.finditer(text)]

@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterator
 
 from sekret._lazy_re import lazy
+from sekret.stores import _yaml_tokens as tk
 from sekret.stores._yaml_nodes import MAPPING, SCALAR, SEQUENCE, STR, Node, Pair
 
 
@@ -43,7 +44,7 @@ _SIMPLE = lazy(r" *([A-Za-z0-9_][A-Za-z0-9_.-]*): ([A-Za-z0-9_/.+=(~$][^#]*)\Z")
 
 
 class _Reader:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, log: list[tk.Logged] | None = None) -> None:
         if not text.endswith("\n"):
             raise Unsupported
         if text.isascii():  # the usual case, checked at C speed
@@ -78,6 +79,8 @@ class _Reader:
         self.comments: collections.deque[tuple[int, int]] = collections.deque()
         self.i = 0
         self.next = 0
+        #: the tokens read, for the comments' placement (:mod:`._yaml_tokens`)
+        self.log = log
 
     # --- lines -------------------------------------------------------------------------
 
@@ -125,7 +128,7 @@ class _Reader:
     def documents(self) -> Iterator[Node]:
         i = self.skip()
         if self.is_sep(i):
-            self.i = i + 1
+            self.sep(i)
             i = self.skip()
         while True:
             if i >= self.n or self.is_sep(i):
@@ -136,8 +139,18 @@ class _Reader:
                 return
             if not self.is_sep(i):
                 raise Unsupported  # content left of the root's indentation
-            self.i = i + 1
+            self.sep(i)
             i = self.skip()
+
+    def sep(self, i: int) -> None:
+        """Past the ``---`` on line ``i``."""
+        self.tok(tk.DOC_START, self.starts[i], self.starts[i] + 3)
+        self.i = i + 1
+
+    def tok(self, kind: int, start: int, end: int, style: str = "") -> None:
+        """A token read, logged when there is a log (see :func:`scan`)."""
+        if self.log is not None:
+            self.log.append((kind, start, end, style))
 
     def node(self, i: int, parent: int) -> Node:
         """The block collection starting on content line ``i`` (indented past ``parent``)."""
@@ -160,6 +173,7 @@ class _Reader:
     def mapping(self, i: int, indent: int) -> Node:
         """Keys at column ``indent``, the first on line ``i``."""
         node = Node(MAPPING, self.starts[i] + indent, -1, None, "", None, False)
+        self.tok(tk.BMS, node.start, node.start)
         node.value = self._pairs(node, i, indent)
         return node
 
@@ -167,6 +181,8 @@ class _Reader:
         text, starts, indents, n = self.text, self.starts, self.indents, self.n
         simple = _SIMPLE.match
         keys = self.keys
+        log = self.log
+        run: list[tuple[str, int, str, int]] | None = None  # simple pairs logged as one
         while True:
             base = starts[i]
             m = simple(text, base, starts[i + 1] - 1)
@@ -181,12 +197,23 @@ class _Reader:
                 ks = base + indent
                 vs = m.start(2)
                 i += 1
+                read = len(self.comments) if log is not None else 0
                 if i < n and (
                     (k := starts[i] + indents[i]) == starts[i + 1] - 1 or text[k] == "#"
                 ):
                     self.i = i
                     i = self.skip()
-                yield key, ks, v, vs  # a simple pair: both plain one-line scalars
+                if log is None:
+                    yield key, ks, v, vs  # a simple pair: both plain one-line scalars
+                else:  # consecutive simple pairs with no comment between: one entry
+                    pair = (key, ks, v, vs)
+                    if run is not None and log[-1] is run:
+                        run.append(pair)
+                    else:
+                        log.append(run := [pair])
+                    if len(self.comments) != read:
+                        run = None  # comments follow
+                    yield pair
                 if indent and i < n and indents[i] == indent:
                     continue  # the next key of this nested mapping (what _closes would say)
             else:
@@ -195,6 +222,9 @@ class _Reader:
                 if found is None:
                     raise Unsupported
                 knode, after = found
+                self.tok(tk.KEY, knode.start, knode.start)
+                self.tok(tk.SCALAR, knode.start, knode.end, knode.style)
+                self.tok(tk.VALUE, starts[i] + after - 1, starts[i] + after)
                 yield knode, self.value(line, after, i, indent, in_mapping=True)
                 i = self.next
             if self._closes(i, indent):
@@ -205,6 +235,8 @@ class _Reader:
     def sequence(self, i: int, indent: int, *, indentless: bool) -> Node:
         """``-`` items at column ``indent``, the first on line ``i``."""
         node = Node(SEQUENCE, self.starts[i] + indent, -1, None, "", None, False)
+        if not indentless:
+            self.tok(tk.BSS, node.start, node.start)
         node.value = self._items(node, i, indent, indentless)
         return node
 
@@ -217,6 +249,7 @@ class _Reader:
                 j += 1
             if j < size and line[j] == "-" and (j + 1 == size or line[j + 1] == " "):
                 raise Unsupported  # "- - x": a compact nested sequence
+            self.tok(tk.ENTRY, self.starts[i] + indent, self.starts[i] + indent + 1)
             if j < size and line[j] != "#" and self.key(line, j, i) is not None:
                 yield self.mapping(i, j)
             else:
@@ -287,6 +320,8 @@ class _Reader:
             # an empty flow collection (older sops writes "kms: []")
             kind = SEQUENCE if c == "[" else MAPPING
             node = Node(kind, base + j, base + j + 2, [], flow=True)
+            self.tok(tk.FSS if c == "[" else tk.FMS, base + j, base + j + 1)
+            self.tok(tk.FSE if c == "[" else tk.FME, base + j + 1, base + j + 2)
             self._line_rest(line, j + 2, i)
             self._after(i + 1, indent)
             return node
@@ -294,6 +329,7 @@ class _Reader:
             end, text = _quoted(line, j)
             node = Node(SCALAR, base + j, base + end, text, c, STR)
             self._line_rest(line, end, i)
+            self.tok(tk.SCALAR, node.start, node.end, c)
         else:
             if c in _INDICATORS or (c in "-?:" and (j + 1 == size or line[j + 1] == " ")):
                 raise Unsupported
@@ -304,6 +340,7 @@ class _Reader:
             if h >= 0:
                 self.comment_at(i, h + 1)
             node = Node(SCALAR, base + j, base + j + len(text), text)
+            self.tok(tk.SCALAR, node.start, node.end)
         self._after(i + 1, indent)
         return node
 
@@ -364,6 +401,7 @@ class _Reader:
             text += "\n"
         end = self.starts[q] if q < n else len(self.text)
         node = Node(SCALAR, self.starts[i] + j, end, text, "|", STR)
+        self.tok(tk.SCALAR, node.start, end, "|")
         self._after(q, indent)
         return node
 
@@ -399,8 +437,13 @@ def _quoted(line: str, j: int) -> tuple[int, str]:
         p = end + 2
 
 
-def scan(text: str) -> tuple[Iterator[Node], collections.deque[tuple[int, int]]]:
+def scan(
+    text: str, log: list[tk.Logged] | None = None
+) -> tuple[Iterator[Node], collections.deque[tuple[int, int]]]:
     """The documents' root nodes (lazy: see :class:`_Reader`) and the comment spans
-    read so far; :class:`Unsupported` may come at any point of the iteration."""
-    reader = _Reader(text)
+    read so far; :class:`Unsupported` may come at any point of the iteration.
+
+    ``log``: a list to which the tokens read are appended (see :mod:`._yaml_tokens`).
+    """
+    reader = _Reader(text, log)
     return reader.documents(), reader.comments

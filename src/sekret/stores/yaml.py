@@ -24,6 +24,7 @@ from sekret.sops.metadata import MetadataNotFoundError
 from sekret.stores import _yaml_build, _yaml_scan
 from sekret.stores._yaml_build import Doc, doc_end
 from sekret.stores._yaml_render import INDENT, literal, render_block, render_seq
+from sekret.stores._yaml_tokens import Logged
 from sekret.stores._yaml_values import double_quote, render_scalar, render_string
 from sekret.stores.base import StoreError
 
@@ -66,9 +67,11 @@ def _check_directives(text: str) -> None:
 
 
 def _parse(text: str) -> list[Doc]:
+    # the scanner's tokens place the comments: kept only when there may be some
+    log: list[Logged] | None = [] if "#" in text else None
     try:
-        nodes, comments = _yaml_scan.scan(text)
-        return _yaml_build.build(text, nodes, comments, libyaml=False)
+        nodes, comments = _yaml_scan.scan(text, log)
+        return _yaml_build.build(text, nodes, comments, libyaml=False, tokens=log)
     except _yaml_scan.Unsupported:
         pass  # outside the scanner's subset (or invalid): libyaml decides
     from sekret.stores import _yaml_libyaml as lib
@@ -195,7 +198,8 @@ class YamlStore:
         for i, d in enumerate(docs):
             if i:
                 out.append("---\n")
-            out.append(render_block(d, 0) + block)
+            # (at the end of the file, comments closing a block need no blank line)
+            out.append(render_block(d, 0, last=not block and i == len(docs) - 1) + block)
         return "".join(out).encode()
 
     def _emit_doc(self, old: Doc, new: t.Mapping, block: str) -> Iterator[str]:
@@ -372,9 +376,9 @@ class YamlStore:
 
             return render_mapping(inner, self.indent)
         if isinstance(inner, t.Mapping):
-            return render_block(inner, 0).encode()
+            return render_block(inner, 0, last=True).encode()
         if isinstance(inner, t.Sequence):
-            return render_seq(inner, 0).encode()
+            return render_seq(inner, 0, last=True).encode()
         if isinstance(inner, str):
             return inner.encode("utf-8", "surrogateescape")
         return (render_scalar(inner) + "\n").encode()
