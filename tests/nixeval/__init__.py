@@ -29,6 +29,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -43,6 +44,8 @@ LIB = vendored("nixpkgs-lib") / "lib"
 SOPS_NIX = vendored("sops-nix-modules")
 SOPS_NIX_ASSETS = vendored("sops-nix-assets")
 STORE = "/nix/store"
+#: programs of the fake packages that run sekret (tests.nixeval.fakebin)
+SEKRET_PROGRAMS = ("sops-install-secrets", "age", "age-keygen", "sekret")
 #: the top-level directories a rendered configuration writes to or reads from
 RELOCATED = ("nix/store", "run", "etc", "var", "home", "tmp", "root")
 _ABS = re.compile(r"(?<![\w./-])/(?:" + "|".join(re.escape(d) for d in RELOCATED) + r")(?=/|\b)")
@@ -190,10 +193,12 @@ class Command:
 class Machine:
     """The rendered configuration made runnable below ``ev.root``.
 
-    Manifests, scripts and check phases in the store are rewritten in place with
-    relocated paths; ``bin/`` of every fake package named in a script gets wrappers
-    that run sekret (``sops-install-secrets``, ``age``, ``age-keygen``, ``sekret``),
-    with ``--no-mount`` semantics and the activation lists under ``ROOT/run/nixos``.
+    Manifests in the store are rewritten in place with relocated paths (the installer
+    reads them); scripts keep their text and are relocated when they run (relocate a
+    text once only: the root itself is below /tmp). ``bin/`` of every fake package a
+    script calls gets wrappers: sekret for ``sops-install-secrets``, ``age``,
+    ``age-keygen`` and ``sekret`` (no mount, activation lists under
+    ``ROOT/run/nixos``), the host's program for anything else (``mkdir``, ``dirname``).
     """
 
     def __init__(self, ev: Evaluation) -> None:
@@ -202,18 +207,16 @@ class Machine:
         (self.root / "run" / "nixos").mkdir(parents=True, exist_ok=True)
         store = self.root / STORE.lstrip("/")
         for p in store.iterdir():
-            if p.is_file() and (p.name.endswith((".json", ".checkPhase")) or _is_script(p)):
+            if p.is_file() and p.name.endswith(".json"):
                 self._rewrite(p)
 
     def _rewrite(self, p: Path) -> None:
         text = p.read_text()
-        if p.name.endswith(".json") and text.startswith("{"):
-            new = json.dumps(relocate_manifest(json.loads(text), self.root))
-        else:
-            new = relocate_text(text, self.root)
+        if not text.startswith("{") or str(self.root) in text:  # not a manifest, or done
+            return
         p.chmod(0o644)
-        p.write_text(new)
-        p.chmod(0o555 if _is_script(p) else 0o444)
+        p.write_text(json.dumps(relocate_manifest(json.loads(text), self.root)))
+        p.chmod(0o444)
 
     def path(self, absolute: str) -> Path:
         """Where an absolute path of the configuration is below the root."""
@@ -248,6 +251,11 @@ class Machine:
             if wrapper.exists():
                 continue
             wrapper.parent.mkdir(parents=True, exist_ok=True)
+            if prog not in SEKRET_PROGRAMS:
+                host = shutil.which(prog)
+                assert host, f"no {prog} on this host for {pkg}/bin/{prog}"
+                wrapper.symlink_to(host)
+                continue
             wrapper.write_text(
                 "#!/bin/sh\n"
                 f"exec {shlex.quote(sys.executable)} -m tests.nixeval.fakebin "
@@ -266,6 +274,3 @@ class Machine:
                               cwd=self.root)
 
 
-def _is_script(p: Path) -> bool:
-    with p.open("rb") as f:
-        return f.read(2) == b"#!"

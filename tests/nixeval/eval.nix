@@ -56,7 +56,16 @@ let
       users = lib.mapAttrs (_: u: { inherit (u) uid group; }) cfg.users.users;
       groups = lib.mapAttrs (_: g: { inherit (g) gid; }) cfg.users.groups;
       specialisations = lib.mapAttrs (
-        _: s: renderNixos (ev.extendModules { modules = [ s.configuration ]; })
+        # as NixOS: a specialisation has none of its own
+        _: s:
+        renderNixos (
+          ev.extendModules {
+            modules = [
+              s.configuration
+              { specialisation = lib.mkOverride 0 { }; }
+            ];
+          }
+        )
       ) cfg.specialisation;
     };
   renderHome =
