@@ -34,7 +34,10 @@ secrets, installed the same way (symlinkPath /run/agenix, secretsMountPoint
 Environment: NIXOS_ACTION=dry-activate reports what would change and writes nothing;
 SOPS_RESTART_UNITS_VIA_SYSTEMCTL=1 asks systemctl to restart/reload units instead of
 appending to DIR/activation-restart-list and DIR/activation-reload-list;
-XDG_RUNTIME_DIR replaces %r in user mode.
+XDG_RUNTIME_DIR replaces %r in user mode (a check mode needs none); sops's key
+variables (SOPS_AGE_KEY, SOPS_AGE_KEY_CMD, SOPS_AGE_KEY_FILE when the manifest names no
+age key, …) add keys, as sops-nix's sops.environment expects. The same installer is
+the `sops-install-secrets` command, with the Go binary's flags, for sops.package.
 
 Deliberate differences from sops-install-secrets:
   - modes are exact: files and directories get their mode with chmod, not reduced by
@@ -45,6 +48,10 @@ Deliberate differences from sops-install-secrets:
   - owner, group and mode changes count as changes (units restart; sops-nix #220)
   - each encrypted file is decrypted once, however many secrets it feeds
   - a dry run writes no generation directory; keys stay in memory (no age-keys.txt)
+  - a dry run resolves owners as a real run does (not everyone as root), so an
+    unchanged configuration reports nothing
+  - setuid, setgid and sticky bits in a mode are refused, not dropped silently
+  - a missing activation directory is reported when units were due to restart
   - pgp keys (sshKeyPaths, gnupgHome) are not supported"""
 
 EPILOG = """\
