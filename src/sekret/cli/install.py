@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from sekret.cli import _ui
 from sekret.cli._args import SUPPRESS
 from sekret.cli._env import Environment
 from sekret.errors import UsageError
+
+if TYPE_CHECKING:
+    from sekret.install import run as run_
+    from sekret.install.manifest import Manifest
 
 USAGE = """
   sekret install [--check-mode=off|manifest|sopsfile] [--ignore-passwd] [--no-mount]
@@ -29,7 +34,10 @@ secrets, installed the same way (symlinkPath /run/agenix, secretsMountPoint
 Environment: NIXOS_ACTION=dry-activate reports what would change and writes nothing;
 SOPS_RESTART_UNITS_VIA_SYSTEMCTL=1 asks systemctl to restart/reload units instead of
 appending to DIR/activation-restart-list and DIR/activation-reload-list;
-XDG_RUNTIME_DIR replaces %r in user mode.
+XDG_RUNTIME_DIR replaces %r in user mode (a check mode needs none); sops's key
+variables (SOPS_AGE_KEY, SOPS_AGE_KEY_CMD, SOPS_AGE_KEY_FILE when the manifest names no
+age key, …) add keys, as sops-nix's sops.environment expects. The same installer is
+the `sops-install-secrets` command, with the Go binary's flags, for sops.package.
 
 Deliberate differences from sops-install-secrets:
   - modes are exact: files and directories get their mode with chmod, not reduced by
@@ -40,6 +48,10 @@ Deliberate differences from sops-install-secrets:
   - owner, group and mode changes count as changes (units restart; sops-nix #220)
   - each encrypted file is decrypted once, however many secrets it feeds
   - a dry run writes no generation directory; keys stay in memory (no age-keys.txt)
+  - a dry run resolves owners as a real run does (not everyone as root), so an
+    unchanged configuration reports nothing
+  - setuid, setgid and sticky bits in a mode are refused, not dropped silently
+  - a missing activation directory is reported when units were due to restart
   - pgp keys (sshKeyPaths, gnupgHome) are not supported"""
 
 EPILOG = """\
@@ -97,23 +109,44 @@ def run(argv: Sequence[str], env: Environment) -> int:
         for line in run.credentials(m, args.print_credentials):
             env.stdout.write(line.encode() + b"\n")
         return 0
-    environ = env.environ
-    opts = run.Options(
+    opts = options(
+        env.environ,
         check_mode=args.check_mode,
         ignore_passwd=args.ignore_passwd,
-        dry=args.dry_run or environ.get("NIXOS_ACTION") == "dry-activate",
-        via_systemctl=environ.get("SOPS_RESTART_UNITS_VIA_SYSTEMCTL", "") not in ("", "0"),
+        dry=args.dry_run,
         mount=not args.no_mount,
         activation_dir=args.activation_dir,
-        runtime_dir=environ.get("XDG_RUNTIME_DIR") or None,
         generate_key=args.generate_key,
         decrypt_per_secret=args.decrypt_per_secret,
     )
+    execute(m, opts, env)
+    return 0
+
+
+def options(environ: Mapping[str, str], **flags: Any) -> run_.Options:
+    """The installer's options: the command-line ``flags`` plus what the environment
+    says (``NIXOS_ACTION``, ``SOPS_RESTART_UNITS_VIA_SYSTEMCTL``, ``XDG_RUNTIME_DIR``,
+    the sops key variables); shared with ``sops-install-secrets``."""
+    from sekret.install import run as run_
+
+    dry = bool(flags.pop("dry", False)) or environ.get("NIXOS_ACTION") == "dry-activate"
+    return run_.Options(
+        dry=dry,
+        # Go's test is == "1"; any other non-empty value but "0" is read as yes too
+        via_systemctl=environ.get("SOPS_RESTART_UNITS_VIA_SYSTEMCTL", "") not in ("", "0"),
+        runtime_dir=environ.get("XDG_RUNTIME_DIR") or None,
+        environ=dict(environ),
+        **flags,
+    )
+
+
+def execute(m: Manifest, opts: run_.Options, env: Environment) -> None:
+    """Install ``m``: warnings and notes to stderr, the change log to stdout."""
+    from sekret.install import run as run_
 
     def out(line: str) -> None:
         env.stdout.write(line.encode() + b"\n")
         env.stdout.flush()
 
-    run.install(m, opts, warn=lambda line: _ui.warn(env, line), out=out,
-                info=lambda line: _ui.say(env, "info", line))
-    return 0
+    run_.install(m, opts, warn=lambda line: _ui.warn(env, line), out=out,
+                 info=lambda line: _ui.say(env, "info", line))

@@ -232,6 +232,12 @@ def request_units(
                 raise ApplyError(f"cannot request units to {verb}: systemctl failed")
         return
     if not os.path.isdir(activation_dir):
+        # The Go binary skips the lists silently when /run/nixos is missing. Outside a
+        # first boot (no previous generation: nothing is queued then) that means
+        # nothing would restart the units, so say so.
+        names = ", ".join(dict.fromkeys([*ch.restart, *ch.reload]))
+        warn(f"{activation_dir} does not exist: {names} not queued for "
+             f"{'restart/reload' if not dry else 'dry-activation'}")
         return
     prefix = "dry-activation" if dry else "activation"
     for kind, units in (("restart", ch.restart), ("reload", ch.reload)):

@@ -11,7 +11,7 @@ import grp
 import os
 import pwd
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from sekret import age
 from sekret.errors import SekretError
@@ -39,6 +39,11 @@ def readlink(path: str) -> str | None:
 def exists(path: str) -> bool:
     """Whether anything (even a dangling symlink) is at ``path``."""
     return os.path.lexists(path)
+
+
+def resolves(path: str) -> bool:
+    """Whether ``path`` exists after following symlinks (False for a dangling link)."""
+    return os.path.exists(path)
 
 
 def list_dir(path: str) -> list[str]:
@@ -151,3 +156,23 @@ def load_identities(m: Manifest, warn: Warn, note: Warn) -> list[age.Identity]:
         except SekretError as exc:
             warn(f"cannot use identity {path}: {exc}")
     return ids
+
+
+def sops_identities(m: Manifest, environ: Mapping[str, str]) -> Callable[[str], list[age.Identity]]:
+    """The keys sops itself would find in ``environ``, for one recipient at a time.
+
+    ``sops-install-secrets`` leaves sops's own key lookup on: ``SOPS_AGE_KEY``,
+    ``SOPS_AGE_KEY_CMD`` (run with ``SOPS_AGE_RECIPIENT``, as sops does),
+    ``SOPS_AGE_SSH_PRIVATE_KEY_FILE``, ``~/.ssh/id_ed25519`` / ``id_rsa`` and the
+    default ``keys.txt`` (sops-nix sets ``HOME=/var/empty`` for the last three), and
+    ``SOPS_AGE_KEY_FILE`` unless the manifest names age keys: then the Go binary points
+    that variable at the keys it imported, which sekret already holds.
+    """
+    from sekret.files.keys import IdentityFinder
+
+    env = dict(environ)
+    if m.age_key_file or m.age_ssh_key_paths:
+        env.pop("SOPS_AGE_KEY_FILE", None)
+    if not env.get("HOME"):
+        env["HOME"] = "/var/empty"  # no home: nothing under ~ (sops skips it too)
+    return IdentityFinder(env)

@@ -194,6 +194,20 @@ def parse_mode(text: str, where: str) -> int:
     return _MODES[text]
 
 
+def _plain_mode(mode: int, where: str) -> None:
+    """Refuse setuid, setgid and sticky bits on a secret.
+
+    sops-install-secrets drops them without a word (Go's ``os.FileMode`` has no room for
+    the octal 07000 bits: ``WriteFile`` and ``Chmod`` keep ``mode & 0777``), so a config
+    saying "04400" gets 0400. Keeping them would make a secret setuid; dropping them
+    silently hides a typo. Refused, at build time too (``-check-mode``).
+    """
+    if mode & 0o7000:
+        raise ManifestError(where, f"mode {mode:04o} sets setuid, setgid or sticky bits",
+                            hint=f"a secret file takes permission bits only: use "
+                            f"\"{mode & 0o777:04o}\"")
+
+
 def _owner(o: _Obj) -> Owner:
     uid, gid = o.integer("uid"), o.integer("gid")
     for name, value in (("uid", uid), ("gid", gid)):
@@ -309,6 +323,10 @@ def validate(m: Manifest) -> None:
     if m.gnupg_home and m.age_key_file:
         raise ManifestError("gnupgHome", "gnupgHome and ageKeyFile were specified in the "
                             "manifest. Both options are mutually exclusive")
+    for i, sec in enumerate(m.secrets):
+        _plain_mode(sec.mode, f"secrets[{i}].mode")
+    for i, tpl in enumerate(m.templates):
+        _plain_mode(tpl.mode, f"templates[{i}].mode")
     formats: dict[str, tuple[str, str]] = {}
     names: set[str] = set()
     for i, s in enumerate(m.secrets):

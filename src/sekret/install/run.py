@@ -4,12 +4,26 @@ validate → mount → keys → decrypt every secret (each file once) → write 
 with final owner and mode → templates → compare with the previous generation →
 restart/reload requests → atomic symlink switch → ``path`` links → prune. Anything that
 fails before the switch leaves the live secrets untouched.
+
+sops-nix entries are all or nothing, as ``sops-install-secrets`` is: every secret is
+decrypted before anything is written, and one failure leaves the previous generation
+live and complete. That is what sops-nix users rely on: a configuration's secrets
+belong together (a service gets its new password and the matching new certificate, or
+neither), ``restartUnits`` are queued only for a generation that was switched to, and a
+failed activation can be retried or rolled back to a consistent set.
+
+Keys: the manifest's (``ageKeyFile``, ``ageSshKeyPaths``) plus, as sops itself reads
+them, ``SOPS_AGE_KEY``, ``SOPS_AGE_KEY_CMD``, ``SOPS_AGE_SSH_PRIVATE_KEY_FILE``,
+``$HOME/.ssh/id_ed25519``/``id_rsa`` and ``$XDG_CONFIG_HOME/sops/age/keys.txt`` from
+the environment sops-nix's ``sops.environment`` exports; ``SOPS_AGE_KEY_FILE`` too,
+unless the manifest names age keys (``sops-install-secrets`` then points it at the
+keys it imported, as sekret does in memory).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from sekret.install import apply, host
@@ -36,6 +50,8 @@ class Options:
     generate_key: bool = False
     #: decrypt a sops file once per secret, as sops-install-secrets does (benchmarks only)
     decrypt_per_secret: bool = False
+    #: the environment sops would see (SOPS_AGE_KEY, SOPS_AGE_KEY_CMD, HOME, …)
+    environ: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -53,11 +69,19 @@ def prepare(m: Manifest, opts: Options) -> Manifest:
     if opts.check_mode not in CHECK_MODES:
         raise ManifestError("", f"invalid value provided for -check-mode flag: {opts.check_mode}")
     if m.user_mode:
-        if not opts.runtime_dir:
-            if opts.check_mode == "off":
-                raise ManifestError("", "$XDG_RUNTIME_DIR is not set")
-        else:
+        if opts.runtime_dir:
             m = expand_runtime_dir(m, opts.runtime_dir)
+        elif opts.check_mode == "off":
+            raise ManifestError("", "cannot figure out runtime directory: $XDG_RUNTIME_DIR is "
+                                "not set", hint="run it in the user's session (systemd --user "
+                                "sets XDG_RUNTIME_DIR), or set XDG_RUNTIME_DIR")
+        else:
+            # A build-time check (home-manager runs -check-mode in the build sandbox,
+            # which has no XDG_RUNTIME_DIR): the Go binary expands %r to "" there and
+            # goes on. Here %r stands for "/" while validating, so "%r/secrets.d" is
+            # checked as the absolute path it will be at install time, where an
+            # unset or relative XDG_RUNTIME_DIR is still an error.
+            m = expand_runtime_dir(m, "/")
     validate(m)
     return m
 
@@ -77,11 +101,18 @@ def _template_texts(m: Manifest) -> dict[str, str]:
 
 
 class _OwnerIds:
-    """Owners resolved to ids once each (None in user mode, root with no lookups)."""
+    """Owners resolved to ids once each (None in user mode, root with no lookups).
 
-    def __init__(self, user_mode: bool, no_lookups: bool) -> None:
-        self.user_mode, self.no_lookups = user_mode, no_lookups
-        self.cache: dict[Owner, tuple[int, int]] = {}
+    A dry run resolves owners as a real run does, so that an unchanged configuration
+    reports nothing (the Go binary takes everyone for root in a dry run, and then
+    reports every non-root secret as modified). An owner that does not exist yet (a
+    user this configuration will create) is None in a dry run: its ownership is not
+    compared.
+    """
+
+    def __init__(self, user_mode: bool, no_lookups: bool, dry: bool = False) -> None:
+        self.user_mode, self.no_lookups, self.dry = user_mode, no_lookups, dry
+        self.cache: dict[Owner, planning.Ids] = {}
 
     def __call__(self, who: Owner) -> planning.Ids:
         if self.user_mode:
@@ -89,7 +120,12 @@ class _OwnerIds:
         if self.no_lookups:
             return (0, 0)
         if who not in self.cache:
-            self.cache[who] = host.lookup_owner(who)
+            try:
+                self.cache[who] = host.lookup_owner(who)
+            except ManifestError:
+                if not self.dry:
+                    raise
+                self.cache[who] = None
         return self.cache[who]
 
 
@@ -105,11 +141,11 @@ def install(
             check_sources(m, host.read_file)
             _template_texts(m)
         return result
-    no_lookups = opts.ignore_passwd or opts.dry
+    no_lookups = opts.ignore_passwd
     dir_ids: planning.Ids = None
     if not m.user_mode:
         dir_ids = (0, 0 if no_lookups else host.keys_gid())
-    owner_ids = _OwnerIds(m.user_mode, no_lookups)
+    owner_ids = _OwnerIds(m.user_mode, no_lookups, opts.dry)
     for item in m.secrets:
         owner_ids(item.who)  # every lookup before anything is changed
     for tpl in m.templates:
@@ -125,9 +161,13 @@ def install(
     if m.ssh_key_paths or m.gnupg_home:
         warn("pgp keys (sshKeyPaths, gnupgHome) are not supported; only age keys are used")
     identities = host.load_identities(m, warn, note)
-    values = decrypt_all(m, host.read_file, identities, per_secret=opts.decrypt_per_secret)
+    values = decrypt_all(m, host.read_file, identities, per_secret=opts.decrypt_per_secret,
+                         sops_keys=host.sops_identities(m, opts.environ))
     texts = _template_texts(m)
-    had_link = host.exists(m.symlink_path)
+    # A previous generation exists only behind a symlink that resolves: a directory
+    # there (made in the initrd, or by hand) is replaced like a first boot, as
+    # sops-install-secrets removes it before comparing (no change log, no restarts).
+    had_link = host.readlink(m.symlink_path) is not None and host.resolves(m.symlink_path)
     generation = planning.next_generation(host.readlink(m.symlink_path), m.mount_point)
     old = host.snapshot(m.symlink_path) if had_link and not m.user_mode else None
     plan = planning.build(m, values, texts, owner_ids=owner_ids, dir_ids=dir_ids,

@@ -20,6 +20,8 @@ from sekret.sops import tree as t
 from sekret.stores import get_store
 
 Reader = Callable[[str], bytes]
+#: more keys for a sops file, asked per recipient (sops's own environment lookup)
+KeySource = Callable[[str], list[age.Identity]]
 WHOLE_FILE_FORMATS = ("binary", "dotenv", "ini")
 
 
@@ -67,13 +69,18 @@ def _read(read: Reader, path: str) -> bytes:
 
 
 def decrypt_sops_file(
-    path: str, fmt: str, secrets: Sequence[Secret], read: Reader, identities: list[age.Identity]
+    path: str, fmt: str, secrets: Sequence[Secret], read: Reader, identities: list[age.Identity],
+    more: KeySource | None = None,
 ) -> dict[str, SecretBytes]:
     """Decrypt one sops file once and return the value of every secret it feeds."""
     data = _read(read, path)
     store = get_store(fmt)
+
+    def keys(recipient: str) -> list[age.Identity]:
+        return identities if more is None else [*identities, *more(recipient)]
+
     try:
-        opened = document.open_(data, store, lambda _recipient: identities, stash=False)
+        opened = document.open_(data, store, keys, stash=False)
     except SekretError as exc:
         raise DecryptError(f"failed to decrypt '{path}': {exc}", hint=exc.hint) from None
     whole: bytes | None = None
@@ -111,12 +118,14 @@ def by_source(m: Manifest) -> dict[str, list[Secret]]:
 
 
 def decrypt_all(
-    m: Manifest, read: Reader, identities: list[age.Identity], *, per_secret: bool = False
+    m: Manifest, read: Reader, identities: list[age.Identity], *, per_secret: bool = False,
+    sops_keys: KeySource | None = None,
 ) -> dict[str, SecretBytes]:
     """Every secret's value, each source file decrypted once; all or nothing.
 
     ``per_secret`` reads and decrypts a sops file again for each secret it feeds, as
     sops-install-secrets does: only for comparison benchmarks, the result is the same.
+    ``sops_keys`` adds keys for sops files only (agenix never reads sops's variables).
     """
     values: dict[str, SecretBytes] = {}
     for path, secrets in by_source(m).items():
@@ -125,9 +134,11 @@ def decrypt_all(
             values.update((s.name, value) for s in secrets)
         elif per_secret:
             for s in secrets:
-                values.update(decrypt_sops_file(path, s.format, [s], read, identities))
+                values.update(decrypt_sops_file(path, s.format, [s], read, identities,
+                                                sops_keys))
         else:
-            values.update(decrypt_sops_file(path, secrets[0].format, secrets, read, identities))
+            values.update(decrypt_sops_file(path, secrets[0].format, secrets, read, identities,
+                                            sops_keys))
     return values
 
 
