@@ -22,6 +22,12 @@ def nix_eval(body: str, **args: str) -> Any:
 
     Each keyword becomes a string argument of the same name (``--argstr``).
     """
+    return nix_eval_recording(body, **args)[0]
+
+
+def nix_eval_recording(body: str, **args: str) -> tuple[Any, dict[str, dict[str, Any]]]:
+    """:func:`nix_eval`, and the files the stub package set was asked to write (with
+    ``record = true``), by output path."""
     nix = require_tool("nix-instantiate")
     params = ", ".join(["here", *args])
     expr = f"{{ {params} }}: let t = import (/. + here + \"/lib.nix\"); in {body}"
@@ -31,7 +37,15 @@ def nix_eval(body: str, **args: str) -> Any:
     proc = subprocess.run([*argv, "-E", expr], capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise NixError(proc.stderr)
-    return json.loads(proc.stdout)
+    writes = {}
+    for line in proc.stderr.splitlines():
+        shown = line.removeprefix("trace: ")
+        if shown.startswith('"'):  # newer Nix prints a traced string as a Nix string literal
+            shown = json.loads(shown.replace("\\${", "${"))
+        if line.startswith("trace: ") and shown.startswith("{"):
+            item = json.loads(shown)
+            writes[item["path"]] = item
+    return json.loads(proc.stdout), writes
 
 
 class NixError(Exception):

@@ -13,17 +13,31 @@
   canExecuteHost ? true,
   # The package set of the build machine (pkgsBuildHost); this set itself by default.
   buildPkgs ? null,
+  # true: every file a builder is asked to write is traced as one JSON line on stderr
+  # (`trace: {"path": …, "text": …, "checkPhase": …}`) when its path is used, so a test
+  # can read the scripts and manifests a module only refers to by path.
+  record ? false,
 }:
 let
   drv =
     name: attrs:
+    let
+      outPath = "${outRoot}/${
+        builtins.substring 0 32 (builtins.hashString "sha256" "${system}:${name}:${attrs.text or ""}")
+      }-${name}";
+      # (not `outPath`: toJSON writes an attrset with an outPath as that path alone)
+      written = builtins.toJSON {
+        path = outPath;
+        inherit name;
+        text = attrs.text or null;
+        checkPhase = attrs.checkPhase or null;
+      };
+    in
     attrs
     // {
       type = "derivation";
       inherit name system;
-      outPath = "${outRoot}/${
-        builtins.substring 0 32 (builtins.hashString "sha256" "${system}:${name}:${attrs.text or ""}")
-      }-${name}";
+      outPath = if record && attrs ? text then builtins.trace written outPath else outPath;
     };
   leaf = name: drv name { pname = name; };
 
