@@ -13,7 +13,9 @@ execute bit is already set) and for copying another class's bits (``g=u``). The 
 
 from __future__ import annotations
 
-__all__ = ["AGENIX_BASE", "ACTIVATION_UMASK", "InvalidMode", "apply"]
+from sekret.install.errors import ManifestError
+
+__all__ = ["ACTIVATION_UMASK", "AGENIX_BASE", "InvalidMode", "apply", "manifest_mode"]
 
 #: the mode of the file agenix's ``chmod`` works on: age writes it under
 #: ``umask u=r,g=,o=``, so 0666 (or 0600) less 0377
@@ -105,3 +107,14 @@ def apply(text: str, base: int, *, umask: int = ACTIVATION_UMASK) -> int:
         if text[i] != ",":
             raise InvalidMode(text)
         i += 1
+
+
+def manifest_mode(text: str, where: str) -> int:
+    """An agenix secret's ``mode`` as its ``chmod`` leaves age's file (ManifestError if
+    chmod would refuse it)."""
+    try:
+        return apply(text, AGENIX_BASE)
+    except InvalidMode:
+        raise ManifestError(where, f"invalid mode: {text!r}", hint=(
+            "an agenix mode is anything chmod takes: \"0400\", \"440\", \"u=r,g=r\", "
+            "\"g+r\"")) from None
