@@ -184,3 +184,13 @@ def test_not_installed_wording() -> None:
         "a, b; the other 1 is installed in generation 4")
     assert str(agenix.not_installed(failed, 2, generation=4)).endswith(
         "a, b; generation 4 has none of them")
+
+
+def test_a_dry_run_reports_the_agenix_secrets_it_could_not_install(kit: Kit) -> None:
+    src = _setup(kit)
+    r = kit.install(_manifest(kit, [_age("secret1", src / "secret1.age"),
+                                    _age("for-user1-only", src / "secret2.age")]),
+                    environ={"NIXOS_ACTION": "dry-activate"})
+    assert r.status == 1
+    assert "1 of 2 agenix secrets could not be installed: for-user1-only; a dry run" in r.err
+    assert not (kit.root / "agenix").exists()
