@@ -31,5 +31,21 @@ def run() -> int:
         gc.freeze()
 
 
+def run_age() -> int:
+    """The ``sekret-age`` console script: ``sekret age`` under the name of a program.
+
+    agenix's ``age.ageBin`` (and anything else that wants an ``age`` executable) gets a
+    path to one program that takes age's own flags: ``sekret-age -d -i KEY -o OUT FILE``
+    is ``sekret age -d -i KEY -o OUT FILE``, ``--version`` included.
+    """
+    import sys
+
+    _guard.own_process()
+    try:
+        return main(["age", *sys.argv[1:]])
+    finally:
+        gc.freeze()
+
+
 if __name__ == "__main__":
     raise SystemExit(run())

@@ -8,8 +8,10 @@
 - Output to a pipe or file starts only once the header is written and the payload
   under way, so an encryption that fails (a bad recipient, a plugin error) writes
   nothing at all. ``-o FILE`` is written atomically (see :meth:`Environment.output`);
-  a new file gets age's mode (0666 less the umask) for ciphertext and 0600 for
-  plaintext, an existing one keeps its mode.
+  a new file gets age's mode (0666 less the umask) for ciphertext and 0600 less the
+  umask for plaintext (never more than 0600; under agenix's ``umask u=r,g=,o=`` that
+  is age's 0400, which agenix's relative modes such as ``g+r`` start from), an
+  existing one keeps its mode.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, BinaryIO
 
 from sekret.cli import _ui
-from sekret.cli._env import Environment
+from sekret.cli._env import Environment, _umask
 from sekret.errors import AgeError, ArmorError, HeaderError, SekretError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -105,7 +107,8 @@ def _is_binary(data: bytes) -> bool:
 def _output(env: Environment, output: str | None, source: str | None, *,
             decrypting: bool) -> Iterator[BinaryIO]:
     if not _is_stdout(output):
-        with env.output(output, mode=0o600 if decrypting else 0o666, keep_mode=True) as f:
+        mode = 0o600 & ~_umask() if decrypting else 0o666
+        with env.output(output, mode=mode, keep_mode=True) as f:
             yield f
         return
     typing_input = env.stdin_isatty and source in (None, "-")

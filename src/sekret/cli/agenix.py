@@ -60,8 +60,9 @@ Safety:
 
 Differences from agenix: identities from -i are tried first and the default SSH keys
 after them (a broken default key is skipped with a warning); a missing FILE for -d is
-an error; names also match relative to the rules file's directory, so --rules works
-from any directory (agenix #149, #316).
+an error; FILE is the file its rule names, relative to the rules file's directory,
+whether FILE is given as that name or as a path to it, so --rules works from any
+directory (agenix #149, #316; agenix reads and writes FILE in the current directory).
 
 examples:
   $ sekret agenix -e secret1.age
@@ -128,8 +129,8 @@ def run(argv: Sequence[str], env: Environment) -> int:
 
 def decrypt(ctx: ops.Context, file: str) -> int:
     """``-d FILE``: the plaintext on standard output, written only once all of it verified."""
-    ctx.rule_for(file)
-    plain = ops.decrypt(ctx, file, ctx.target(file))
+    _key, _rule, path = ctx.rule_for(file)
+    plain = ops.decrypt(ctx, file, path)
     ctx.env.stdout.write(plain.expose())
     ctx.env.stdout.flush()
     return 0
@@ -140,8 +141,7 @@ def edit(ctx: ops.Context, file: str) -> int:
     from sekret.files import editor
 
     env = ctx.env
-    _key, rule = ctx.rule_for(file)
-    path = ctx.target(file)
+    _key, rule, path = ctx.rule_for(file)
     recips = ops.recipients(ctx, file, rule)
     if os.path.isdir(path):
         raise SekretError(f"{file!r} is a directory", hint="give the .age file's name")

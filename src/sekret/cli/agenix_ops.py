@@ -48,18 +48,26 @@ class Context:
         """``name`` (as typed) as an absolute, normalised path."""
         return posixpath.normpath(os.path.abspath(self.env.path(name)))
 
-    def rule_for(self, name: str) -> tuple[str, ar.Rule]:
-        """The rule for the file the user named; its name must match (agenix) or resolve
-        to the same file relative to the rules file's directory (ragenix)."""
+    def rule_for(self, name: str) -> tuple[str, ar.Rule, str]:
+        """The rule for the file the user named, and that file's absolute path.
+
+        The name matches when it resolves to the same file relative to the rules file's
+        directory (ragenix), or when it is the attribute name as typed (agenix). Either
+        way the file is the one the rule names, relative to the rules file's directory,
+        the file ``-r`` rekeys: so ``-d secret1.age --rules /elsewhere/secrets.nix``
+        reads /elsewhere/secret1.age from any directory (agenix would look in the
+        current directory, find nothing and print nothing). From the rules file's own
+        directory, as agenix is run, both are the same file.
+        """
         key = ar.find(self.rules, self.target(name), self.rules_dir)
         if key is None and name in self.rules:
-            key = name  # agenix: the attribute name as typed, the file from the cwd
+            key = name
         if key is None:
             raise SekretError(
                 f"there is no rule for {name!r} in {self.rules_name!r}",
                 hint=f"add \"{name}\".publicKeys = [ … ]; to {self.rules_name} (names are "
                 "relative to its directory), or point --rules / RULES at the right file")
-        return key, self.rules[key]
+        return key, self.rules[key], posixpath.normpath(posixpath.join(self.rules_dir, key))
 
     def identities(self, for_file: str) -> list[age.Identity]:
         """``-i`` identities first, then ``~/.ssh/id_ed25519`` and ``~/.ssh/id_rsa``."""

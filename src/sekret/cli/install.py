@@ -26,10 +26,14 @@ root, import the age keys (ageKeyFile, ageSshKeyPaths through ssh-to-age, agenix
 identityPaths), decrypt every secret, write generation N with each file's final owner
 and mode, render the templates, queue restarts/reloads for what changed, switch
 symlinkPath to the new generation in one rename, make the `path` links and prune old
-generations (keepGenerations). Nothing visible changes when a secret cannot be
+generations (keepGenerations). Nothing visible changes when a sops secret cannot be
 decrypted. A secret may name an age file (ageFile) instead of sopsFile: agenix's
 secrets, installed the same way (symlinkPath /run/agenix, secretsMountPoint
-/run/agenix.d).
+/run/agenix.d) but with agenix's rules: each one that decrypts is installed and
+the others are reported (exit status 1; never a half-written file), mode is
+anything chmod takes ("0440", "u=r,g=r", "g+r"), owner and group may be numeric
+("0"), an empty group is the owner's login group, and symlink: false puts the
+file only at its path.
 
 Environment: NIXOS_ACTION=dry-activate reports what would change and writes nothing;
 SOPS_RESTART_UNITS_VIA_SYSTEMCTL=1 asks systemctl to restart/reload units instead of

@@ -87,19 +87,46 @@ def snapshot(symlink_path: str) -> dict[str, OldFile]:
 
 
 def lookup_owner(who: Owner) -> tuple[int, int]:
-    """uid and gid: names looked up through NSS (they win), else the numeric ids."""
+    """uid and gid: names looked up through NSS (they win), else the numeric ids.
+
+    A name that is not in NSS but is a decimal number is that id, as chown(1) reads
+    it (agenix's default owner and group are "0"); with ``login_group`` the gid is the
+    owner's login group (agenix's ``chown owner:``).
+    """
     uid, gid = who.uid, who.gid
     if who.owner is not None:
         try:
-            uid = pwd.getpwnam(who.owner).pw_uid
+            entry: pwd.struct_passwd | None = pwd.getpwnam(who.owner)
         except KeyError:
-            raise ManifestError("owner", f"failed to lookup user '{who.owner}'") from None
+            entry = None
+            number = _numeric(who.owner)
+            if number is None:
+                raise ManifestError("owner", f"failed to lookup user '{who.owner}'") from None
+        uid = entry.pw_uid if entry else int(who.owner)
+        if who.login_group and who.group is None:
+            if entry is None:
+                try:
+                    entry = pwd.getpwuid(uid)
+                except KeyError:
+                    raise ManifestError("group", f"user '{who.owner}' has no login group: "
+                                        "give the group") from None
+            gid = entry.pw_gid
     if who.group is not None:
         try:
             gid = grp.getgrnam(who.group).gr_gid
         except KeyError:
-            raise ManifestError("group", f"failed to lookup group '{who.group}'") from None
+            number = _numeric(who.group)
+            if number is None:
+                raise ManifestError("group", f"failed to lookup group '{who.group}'") from None
+            gid = number
     return uid, gid
+
+
+def _numeric(name: str) -> int | None:
+    """A user or group id written as a name (chown's fallback), or None."""
+    if name.isascii() and name.isdecimal() and int(name) <= 0xFFFFFFFE:
+        return int(name)
+    return None
 
 
 def keys_gid() -> int:

@@ -9,7 +9,9 @@ concerns several fields at once. No file is read here.
 Extensions (ignored by sops-nix, so a manifest stays usable by both): a secret may name
 an age file (``ageFile``, or agenix's ``file``) instead of ``sopsFile`` and may set
 agenix's ``symlink: false``; the top level may list agenix ``identityPaths`` and ask
-for ``generateKey``.
+for ``generateKey``. Such an agenix secret reads its fields as agenix does: ``mode`` is
+anything chmod takes (:mod:`sekret.install.chmod`), and an empty or missing ``group``
+beside an ``owner`` is the owner's login group (``chown owner:``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import json
 import posixpath
 from dataclasses import dataclass, field, replace
 
+from sekret.install import chmod
 from sekret.install.errors import ManifestError
 
 FORMATS = ("yaml", "json", "binary", "dotenv", "ini")
@@ -42,6 +45,8 @@ class Owner:
     uid: int = 0
     group: str | None = None
     gid: int = 0
+    #: agenix's ``chown owner:``: no group given, so the owner's login group
+    login_group: bool = False
 
 
 @dataclass(frozen=True)
@@ -208,12 +213,13 @@ def _plain_mode(mode: int, where: str) -> None:
                             f"\"{mode & 0o777:04o}\"")
 
 
-def _owner(o: _Obj) -> Owner:
+def _owner(o: _Obj, *, agenix: bool = False) -> Owner:
     uid, gid = o.integer("uid"), o.integer("gid")
     for name, value in (("uid", uid), ("gid", gid)):
         if value < 0 or value > 0xFFFFFFFE:
             raise ManifestError(o._path(name), "out of range")
-    return Owner(o.opt_str("owner") or None, uid, o.opt_str("group") or None, gid)
+    owner, group = o.opt_str("owner") or None, o.opt_str("group") or None
+    return Owner(owner, uid, group, gid, login_group=agenix and bool(owner) and not group)
 
 
 def _name(o: _Obj) -> str:
@@ -236,10 +242,13 @@ def _secret(o: _Obj) -> Secret:
         raise ManifestError(o._path("sopsFile"), "missing (or give an age file as ageFile)")
     if age_file and sops_file:
         raise ManifestError(o._path("ageFile"), "give either sopsFile or ageFile, not both")
+    mode = o.text("mode", "0400") or "0400"
     return Secret(
-        name=_name(o), key=o.text("key"), path=o.text("path"), who=_owner(o),
-        sops_file=sops_file, age_file=age_file, format=fmt,
-        mode=parse_mode(o.text("mode", "0400") or "0400", o._path("mode")),
+        name=_name(o), key=o.text("key"), path=o.text("path"),
+        who=_owner(o, agenix=bool(age_file)), sops_file=sops_file, age_file=age_file,
+        format=fmt,
+        mode=(chmod.manifest_mode(mode, o._path("mode")) if age_file
+              else parse_mode(mode, o._path("mode"))),
         restart_units=o.texts("restartUnits"), reload_units=o.texts("reloadUnits"),
         symlink=o.flag("symlink", True),
     )
@@ -324,7 +333,8 @@ def validate(m: Manifest) -> None:
         raise ManifestError("gnupgHome", "gnupgHome and ageKeyFile were specified in the "
                             "manifest. Both options are mutually exclusive")
     for i, sec in enumerate(m.secrets):
-        _plain_mode(sec.mode, f"secrets[{i}].mode")
+        if not sec.age_file:  # agenix's chmod keeps them, and so does sekret for its files
+            _plain_mode(sec.mode, f"secrets[{i}].mode")
     for i, tpl in enumerate(m.templates):
         _plain_mode(tpl.mode, f"templates[{i}].mode")
     formats: dict[str, tuple[str, str]] = {}

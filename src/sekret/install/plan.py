@@ -157,8 +157,12 @@ def build(
     plan = Plan(generation, gen_dir)
     seen: set[str] = set()
     new_files: dict[str, WriteFile] = {}
+    copies: dict[str, WriteFile] = {}
     for s in m.secrets:
         ids = owner_ids(s.who)
+        if not s.symlink:  # agenix symlink = false: the file only at its path, as agenix
+            copies[s.name] = WriteFile(s.name, values[s.name], ids, s.mode)
+            continue
         _dirs(s.name, dir_ids, seen, plan.writes)
         new_files[s.name] = WriteFile(s.name, values[s.name], ids, s.mode)
         plan.writes.append(new_files[s.name])
@@ -176,7 +180,7 @@ def build(
     for s in m.secrets:
         target = posixpath.join(m.symlink_path, s.name)
         if not s.symlink:
-            w = new_files[s.name]
+            w = copies[s.name]
             plan.links.append(CopyOut(s.path or target, w.content, w.ids, w.mode))
         elif s.path and s.path != target and posixpath.normpath(s.path) != posixpath.normpath(
                 target):

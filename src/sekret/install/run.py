@@ -26,7 +26,8 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from sekret.install import apply, host
+from sekret.errors import InstallError
+from sekret.install import agenix, apply, host
 from sekret.install import plan as planning
 from sekret.install.errors import ApplyError, ManifestError
 from sekret.install.manifest import Manifest, Owner, expand_runtime_dir, validate
@@ -62,6 +63,8 @@ class Result:
     plan: planning.Plan | None = None
     changes: planning.Changes | None = None
     log: list[str] = field(default_factory=list)
+    #: agenix secrets left out because they could not be decrypted
+    failed: list[str] = field(default_factory=list)
 
 
 def prepare(m: Manifest, opts: Options) -> Manifest:
@@ -146,8 +149,14 @@ def install(
     if not m.user_mode:
         dir_ids = (0, 0 if no_lookups else host.keys_gid())
     owner_ids = _OwnerIds(m.user_mode, no_lookups, opts.dry)
+    failed: dict[str, InstallError] = {}  # agenix secrets that will not be installed
     for item in m.secrets:
-        owner_ids(item.who)  # every lookup before anything is changed
+        try:
+            owner_ids(item.who)  # every lookup before anything is changed
+        except ManifestError as exc:
+            if not item.age_file:
+                raise
+            failed[item.name] = exc
     for tpl in m.templates:
         owner_ids(tpl.who)
     if not opts.dry:
@@ -162,7 +171,11 @@ def install(
         warn("pgp keys (sshKeyPaths, gnupgHome) are not supported; only age keys are used")
     identities = host.load_identities(m, warn, note)
     values = decrypt_all(m, host.read_file, identities, per_secret=opts.decrypt_per_secret,
-                         sops_keys=host.sops_identities(m, opts.environ))
+                         sops_keys=host.sops_identities(m, opts.environ), failed=failed)
+    total_age = sum(1 for s in m.secrets if s.age_file)
+    for name, why in sorted(failed.items()):
+        warn(f"cannot install agenix secret {name}: {why}")
+    m, result.failed = agenix.without(m, failed), sorted(failed)
     texts = _template_texts(m)
     # A previous generation exists only behind a symlink that resolves: a directory
     # there (made in the initrd, or by hand) is replaced like a first boot, as
@@ -182,6 +195,8 @@ def install(
         apply.request_units(plan.changes, dry=opts.dry, via_systemctl=opts.via_systemctl,
                             activation_dir=opts.activation_dir, warn=info)
     if opts.dry:
+        if failed:
+            raise agenix.not_installed(failed, total_age, generation=None)
         return result
     apply.switch(m.symlink_path, plan.gen_dir)
     result.generation = generation
@@ -191,6 +206,8 @@ def install(
     if errors:
         raise ApplyError(f"failed to prepare symlinks to secret store: {errors[0]}",
                          hint="\n".join(errors[1:]) or None)
+    if failed:
+        raise agenix.not_installed(failed, total_age, generation=generation)
     return result
 
 

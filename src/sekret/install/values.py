@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 from sekret import age
 from sekret._sensitive import SecretBytes
-from sekret.errors import SekretError
+from sekret.errors import InstallError, SekretError
 from sekret.files import document
 from sekret.install.errors import DecryptError
 from sekret.install.manifest import Manifest, Secret
@@ -120,17 +120,28 @@ def by_source(m: Manifest) -> dict[str, list[Secret]]:
 def decrypt_all(
     m: Manifest, read: Reader, identities: list[age.Identity], *, per_secret: bool = False,
     sops_keys: KeySource | None = None,
+    failed: dict[str, InstallError] | None = None,
 ) -> dict[str, SecretBytes]:
     """Every secret's value, each source file decrypted once; all or nothing.
 
     ``per_secret`` reads and decrypts a sops file again for each secret it feeds, as
     sops-install-secrets does: only for comparison benchmarks, the result is the same.
     ``sops_keys`` adds keys for sops files only (agenix never reads sops's variables).
+    With ``failed``, an age file that cannot be read or decrypted is recorded there for
+    each secret it feeds instead of raised (agenix's per-secret semantics, see
+    :mod:`sekret.install.agenix`); sops files stay all or nothing.
     """
     values: dict[str, SecretBytes] = {}
     for path, secrets in by_source(m).items():
         if secrets[0].age_file:
-            value = decrypt_age_file(path, read, identities)
+            try:
+                value = decrypt_age_file(path, read, identities)
+            except DecryptError as exc:
+                if failed is None:
+                    raise
+                for s in secrets:
+                    failed.setdefault(s.name, exc)
+                continue
             values.update((s.name, value) for s in secrets)
         elif per_secret:
             for s in secrets:
