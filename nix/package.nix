@@ -16,6 +16,7 @@
   openssh,
   git,
   nix,
+  jq,
 }:
 
 python3Packages.buildPythonApplication {
@@ -45,6 +46,7 @@ python3Packages.buildPythonApplication {
     openssh # ssh-keygen
     git
     nix # nix-instantiate: secrets.nix rules and the module evaluations in tests/nix
+    jq # agenix's own agenix.sh, run as the oracle in tests/nixeval_agenix
   ];
 
   preCheck = ''

@@ -28,10 +28,11 @@ esac
 
 # --- Debian packages: real age / git-crypt (interop peers), gpg, ssh-keygen, git, openssl,
 # and nix-instantiate (nix-bin) to evaluate agenix's secrets.nix as agenix does; it needs
-# no daemon: evaluating a file with --readonly-mode writes nothing to the store.
+# no daemon: evaluating a file with --readonly-mode writes nothing to the store; jq for
+# agenix's own agenix.sh, which the tests run as the oracle.
 declare -A pkg_for=([age]=age [age-keygen]=age [git-crypt]=git-crypt [gpg]=gnupg
                     [ssh-keygen]=openssh-client [git]=git [openssl]=openssl
-                    [nix-instantiate]=nix-bin)
+                    [nix-instantiate]=nix-bin [jq]=jq)
 missing=()
 for cmd in "${!pkg_for[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${pkg_for[$cmd]}")

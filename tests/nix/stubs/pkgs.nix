@@ -113,6 +113,7 @@ let
     "openssh"
     "git"
     "nix"
+    "jq"
     "mount"
     "coreutils"
     "gnugrep"
