@@ -12,13 +12,12 @@ also gives user/system CPU and the peak RSS of sekret alone through GNU time):
   previous generation), then RUNS re-installs (each compares all files with the
   previous generation and writes a new one, as every boot or switch after the first
   does); the goal is the median re-install <= 2 s;
-* the same command with ``--decrypt-per-secret``: the same code path, but each secret
-  re-reads and decrypts its whole source file, which is what sops-install-secrets does
-  (one decryption per secret instead of one per file). One run, or ``--per-secret-files
-  N`` to time only N files' secrets and scale the time to all files (said so in the table).
 
-Checks (not timed): every installed file holds its plaintext value, the per-secret mode
-installs the same bytes. ``--profile`` also runs one
+The real sops-install-secrets (Go) is not available on this machine (no Debian or PyPI
+package, no Go toolchain), so there is no side-by-side row for it; sekret has no
+benchmark-only mode that would imitate it.
+
+Checks (not timed): every installed file holds its plaintext value. ``--profile`` also runs one
 install in-process under cProfile and lists the functions of sekret's SOPS decrypt path
 (stores, sops, files.document, age) by cumulative time. Report: Markdown on stdout and
 in ``--out``; exit status 1 if a check failed.
@@ -93,16 +92,6 @@ def make_workload(work: Path, files: int, keys: int) -> tuple[Path, dict[str, by
     return path, plain
 
 
-def subset(manifest: Path, files: int) -> Path:
-    """The same manifest restricted to the secrets of the first ``files`` files."""
-    data = json.loads(manifest.read_text())
-    keep = sorted({s["sopsFile"] for s in data["secrets"]})[:files]
-    data["secrets"] = [s for s in data["secrets"] if s["sopsFile"] in keep]
-    out = manifest.with_name(f"manifest-{files}.json")
-    out.write_text(json.dumps(data))
-    return out
-
-
 def check_installed(work: Path, plain: dict[str, bytes]) -> None:
     """Every secret installed with its value."""
     root = work / "run" / "secrets"
@@ -147,14 +136,13 @@ def profile(work: Path, manifest: Path, top: int = 25) -> str:
             "which slows Python calls 2-3x):\n\n" + table)
 
 
-def row(label: str, secrets_n: int, decryptions: int, r: Row, scale: float = 1.0,
-        goal: bool = False) -> list[str]:
+def row(label: str, secrets_n: int, decryptions: int, r: Row, goal: bool = False) -> list[str]:
     user, system = r.cpu
-    wall = r.wall * scale
+    wall = r.wall
     verdict = (" — goal <= 2 s " + ("MET" if wall <= GOAL_S else "NOT MET")) if goal else ""
-    shown = f"{wall:.2f}" + (f" (scaled x{scale:g} from {r.wall:.2f})" if scale != 1 else "")
+    shown = f"{wall:.2f}"
     return [label, f"{secrets_n:,}", f"{decryptions:,}", f"{len(r.samples)}",
-            shown + verdict, f"{r.best * scale:.2f}", f"{(user + system) * scale:.2f}",
+            shown + verdict, f"{r.best:.2f}", f"{user + system:.2f}",
             f"{r.max_rss_mib:.0f}"]
 
 
@@ -164,9 +152,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--files", type=int, default=20)
     p.add_argument("--keys", type=int, default=500)
     p.add_argument("--runs", type=int, default=max(3, int(os.environ.get("RUNS", 3))))
-    p.add_argument("--per-secret-runs", type=int, default=1)
-    p.add_argument("--per-secret-files", type=int, default=0,
-                   help="time the per-secret mode on this many files only, and scale")
     p.add_argument("--profile", action="store_true")
     p.add_argument("--out", type=Path)
     args = p.parse_args(argv)
@@ -185,15 +170,6 @@ def main(argv: list[str] | None = None) -> int:
                             median_row("first", [first])))
             rows.append(row("re-install (compare with previous, new generation)", n,
                             args.files, median_row("again", again), goal=True))
-            per_files = args.per_secret_files or args.files
-            scale = args.files / per_files
-            target = manifest if per_files == args.files else subset(manifest, per_files)
-            per = [run_timed(install_argv(work, target, "--decrypt-per-secret"))
-                   for _ in range(args.per_secret_runs)]
-            if per_files == args.files:
-                check_installed(work, plain)
-            rows.append(row("re-install, one decryption per secret (as sops-install-"
-                            "secrets)", n, n, median_row("per", per), scale=scale))
             if args.profile:
                 notes.append(profile(work, manifest))
     except CheckFailed as exc:
@@ -209,10 +185,6 @@ def main(argv: list[str] | None = None) -> int:
         "",
         markdown_table(["run", "secrets", "decryptions", "runs", "wall s (median)",
                         "best s", "CPU s", "peak RSS MiB"], rows),
-        "",
-        "The per-secret row is the same install with `--decrypt-per-secret`: each secret "
-        "re-reads and decrypts its whole source file (what sops-install-secrets does); "
-        "a scaled row timed only some files' secrets and multiplies by files/timed files.",
         "",
         *notes,
     ]

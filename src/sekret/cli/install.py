@@ -6,7 +6,6 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sekret.cli import _ui
-from sekret.cli._args import SUPPRESS
 from sekret.cli._env import Environment
 from sekret.errors import UsageError
 
@@ -81,8 +80,6 @@ def _parser() -> _ui.Parser:
     p.add_argument("--generate-key", action="store_true",
                    help="create ageKeyFile with a new age key when it does not exist")
     p.add_argument("--dry-run", action="store_true", help="as NIXOS_ACTION=dry-activate")
-    # For comparison benchmarks (bench/install_bench.py): what sops-install-secrets does.
-    p.add_argument("--decrypt-per-secret", action="store_true", help=SUPPRESS)
     p.add_argument("--print-credentials", metavar="UNIT",
                    help="print LoadCredential= lines for the secrets UNIT uses")
     return p
@@ -121,7 +118,6 @@ def run(argv: Sequence[str], env: Environment) -> int:
         mount=not args.no_mount,
         activation_dir=args.activation_dir,
         generate_key=args.generate_key,
-        decrypt_per_secret=args.decrypt_per_secret,
     )
     execute(m, opts, env)
     return 0

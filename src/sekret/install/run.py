@@ -49,8 +49,6 @@ class Options:
     activation_dir: str = "/run/nixos"
     runtime_dir: str | None = None
     generate_key: bool = False
-    #: decrypt a sops file once per secret, as sops-install-secrets does (benchmarks only)
-    decrypt_per_secret: bool = False
     #: the environment sops would see (SOPS_AGE_KEY, SOPS_AGE_KEY_CMD, HOME, …)
     environ: Mapping[str, str] = field(default_factory=dict)
 
@@ -170,7 +168,7 @@ def install(
     if m.ssh_key_paths or m.gnupg_home:
         warn("pgp keys (sshKeyPaths, gnupgHome) are not supported; only age keys are used")
     identities = host.load_identities(m, warn, note)
-    values = decrypt_all(m, host.read_file, identities, per_secret=opts.decrypt_per_secret,
+    values = decrypt_all(m, host.read_file, identities,
                          sops_keys=host.sops_identities(m, opts.environ), failed=failed)
     total_age = sum(1 for s in m.secrets if s.age_file)
     for name, why in sorted(failed.items()):

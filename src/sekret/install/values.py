@@ -118,14 +118,12 @@ def by_source(m: Manifest) -> dict[str, list[Secret]]:
 
 
 def decrypt_all(
-    m: Manifest, read: Reader, identities: list[age.Identity], *, per_secret: bool = False,
+    m: Manifest, read: Reader, identities: list[age.Identity], *,
     sops_keys: KeySource | None = None,
     failed: dict[str, InstallError] | None = None,
 ) -> dict[str, SecretBytes]:
     """Every secret's value, each source file decrypted once; all or nothing.
 
-    ``per_secret`` reads and decrypts a sops file again for each secret it feeds, as
-    sops-install-secrets does: only for comparison benchmarks, the result is the same.
     ``sops_keys`` adds keys for sops files only (agenix never reads sops's variables).
     With ``failed``, an age file that cannot be read or decrypted is recorded there for
     each secret it feeds instead of raised (agenix's per-secret semantics, see
@@ -143,10 +141,6 @@ def decrypt_all(
                     failed.setdefault(s.name, exc)
                 continue
             values.update((s.name, value) for s in secrets)
-        elif per_secret:
-            for s in secrets:
-                values.update(decrypt_sops_file(path, s.format, [s], read, identities,
-                                                sops_keys))
         else:
             values.update(decrypt_sops_file(path, secrets[0].format, secrets, read, identities,
                                             sops_keys))
