@@ -306,10 +306,10 @@ def _finish(args: Namespace, env: Environment, repo: ops.Repo, name: str, recipi
     _ui.say(env, "info", f"{'removed' if rotate else 'added'} host {name}; "
                          f"re-encrypted {n} file{'' if n == 1 else 's'}")
     if host_key is not None:
-        top = posixpath.dirname(posixpath.dirname(key_dir))
+        top = args.extra_files  # as the user wrote it
         env.stdout.write(
-            f"host key: {_rel(env, key_dir)}/ssh_host_ed25519_key (0600) and .pub\n"
-            f"install with:\n  nixos-anywhere --extra-files {_rel(env, top)} --flake "
+            f"host key: {posixpath.join(top, 'etc/ssh')}/ssh_host_ed25519_key (0600) and "
+            f".pub\ninstall with:\n  nixos-anywhere --extra-files {top} --flake "
             f".#{name} --target-host root@HOST\n".encode())
     return 0
 
