@@ -217,8 +217,15 @@ def remove(args: Namespace, env: Environment, repo: ops.Repo) -> int:
     name: str = args.name
     recipient = ""
     if repo.sops_path:
-        result = sops_yaml.remove_host(repo.sops_text, name)
-        repo.new_sops, repo.sops_rules, recipient = result.text, result.rules, result.recipient
+        try:
+            result = sops_yaml.remove_host(repo.sops_text, name)
+        except SekretError:
+            if not repo.rules_path:
+                raise
+            repo.sops_path = None  # the host is in the agenix rules only
+        else:
+            repo.new_sops, repo.sops_rules = result.text, result.rules
+            recipient = result.recipient
     if repo.rules_path:
         try:
             ops.rules_remove(repo, env, name)
