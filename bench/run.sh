@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 export SIZE_MIB="${SIZE_MIB:-1024}" RUNS="${RUNS:-3}" WARMUP="${WARMUP:-1}"
 # New benches: add the name here and create bench/<name>_bench.py.
-all_benches=(age sops gitcrypt install)
+all_benches=(age sops gitcrypt install rekey)
 read -r -a benches <<<"${BENCHES:-${all_benches[*]}}"
 mkdir -p bench/results
 summary=bench/results/summary.md

@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "git-crypt": ("sekret.cli.gitcrypt", "run", "transparent encryption in git (like git-crypt)"),
     "install": ("sekret.cli.install", "run", "install secrets at boot (like sops-nix)"),
     "agenix": ("sekret.cli.agenix", "run", "edit, rekey and decrypt .age secrets (like agenix)"),
+    "host": ("sekret.cli.host", "run", "add a machine to your secrets, or remove it"),
 }
 #: sops's subcommands (``sekret encrypt …``), with sops's flags and exit codes.
 SOPS_COMMANDS: dict[str, str] = {

@@ -129,3 +129,18 @@ def load_private_key(data: bytes, passphrase: bytes | None) -> SSHPrivateKey:
     if isinstance(key, rsa.RSAPrivateKey):
         return SSHPrivateKey("ssh-rsa", public_wire_of(key), rsa_key=key)
     raise SSHKeyError("unsupported SSH identity type: only ed25519 and rsa keys are supported")
+
+
+def new_ed25519() -> tuple[bytes, bytes]:
+    """A fresh Ed25519 key pair from the OS's randomness: (32-byte seed, 32-byte public)."""
+    key = ed25519.Ed25519PrivateKey.generate()
+    seed = key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    return seed, ed25519_public_of(seed)
+
+
+def ed25519_public_of(seed: bytes) -> bytes:
+    """The 32-byte Ed25519 public key of a 32-byte seed."""
+    key = ed25519.Ed25519PrivateKey.from_private_bytes(seed)
+    return key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
