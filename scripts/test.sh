@@ -23,7 +23,10 @@ echo "== mypy --strict"
 mypy
 echo "== pytest"
 set +e
-python -m pytest "$@"
+# One worker per core (pytest-xdist); a test file's tests stay on one worker, so its
+# module fixtures (the YAML test suite's batch runs of sops) run once. Arguments after
+# ours win: `scripts/test.sh -n 0` runs in one process.
+python -m pytest -n auto --dist loadfile "$@"
 rc=$?
 set -e
 if [ "$rc" = 5 ]; then

@@ -111,7 +111,7 @@ def test_binary_ciphertext_to_a_terminal_is_refused_before_asking(work: Path) ->
     (b"-----BEGIN OPENSSH PRIVATE KEY-----\nxx\n", "it is a PEM file"),
     (b"a: ENC[AES256_GCM,data:xx]\nsops:\n  version: 3\n", "it looks like a SOPS file"),
     (b"\xff\xfea\x00g\x00e\x00", "UTF-16"),
-])
+], ids=["text", "blank", "identity", "recipients", "pem", "sops", "utf-16"])  # keys are random
 def test_not_an_age_file(work: Path, content: bytes, hint: str | None) -> None:
     (work / "f").write_bytes(content)
     r = run_cli(["age", "-d", "-i", "a.txt", "-o", "out", "f"], work)
