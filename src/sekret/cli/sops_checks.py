@@ -19,7 +19,6 @@ from sekret.errors import SopsError
 KEY_TYPES = ("age", "pgp", "kms", "gcp_kms", "azure_kv", "hc_vault", "hckms")
 #: the variables sops reads as the key flags of a new file
 KEY_VARIABLES = {
-    "pgp": "SOPS_PGP_FP",
     "kms": "SOPS_KMS_ARN",
     "gcp-kms": "SOPS_GCP_KMS_IDS",
     "hckms": "SOPS_HUAWEICLOUD_KMS_IDS",
