@@ -21,7 +21,9 @@ ALLOWED: dict[str, set[str]] = {
             "pgp", "__init__", "_depth", *HELPERS},
     "files": {"stores", "sops", "age", "pgp", "errors", "_depth", *HELPERS},
     "install": {"files", "sops", "stores", "age", "pgp", "errors", *HELPERS},
-    "pgp": {"errors", *HELPERS},  # the user's gpg, for sops pgp keys and sops-nix gnupgHome
+    # the user's gpg, for sops pgp keys and sops-nix gnupgHome; the OpenPGP key of an
+    # RSA SSH key (sshrsa: its RSA numbers and signature come from crypto)
+    "pgp": {"crypto", "errors", *HELPERS},
     "gitcrypt": {"crypto", "age", "errors", *HELPERS},
     "hosts": {"files", "install", "crypto", "age", "errors", *HELPERS},  # config text edits
     "stores": {"sops", "errors", "_depth", *HELPERS},
@@ -46,6 +48,7 @@ IO_ALLOWED = {
     "gitcrypt/repo.py",  # runs git
     "age/_plugin_process.py",  # starts age-plugin-NAME programs (the plugin protocol needs a child)
     "pgp/gpg.py",  # runs the user's gpg (sops's pgp master keys)
+    "pgp/gpghome.py",  # runs the user's gpg (the installer's gnupgHome)
     "__main__.py",
 }
 IO_PREFIXES = ("cli/", "files/")  # files.py grew into a package: the path-level API
