@@ -48,7 +48,6 @@ IO_ALLOWED = {
     "gitcrypt/repo.py",  # runs git
     "age/_plugin_process.py",  # starts age-plugin-NAME programs (the plugin protocol needs a child)
     "pgp/gpg.py",  # runs the user's gpg (sops's pgp master keys)
-    "pgp/gpghome.py",  # runs the user's gpg (the installer's gnupgHome)
     "__main__.py",
 }
 IO_PREFIXES = ("cli/", "files/")  # files.py grew into a package: the path-level API
