@@ -15,8 +15,9 @@ prints the fingerprint to put in ``.sops.yaml``). The key is made reproducible:
   sekret leaves it out (RSA PKCS #1 v1.5 is deterministic, so the key is the same bytes
   every time). Neither changes the key, its fingerprint or what it decrypts.
 
-The secret key is never encrypted (string-to-key usage 0): it lives in memory only,
-as a :class:`~sekret._sensitive.SecretBytes`.
+The secret key is not passphrase-protected (string-to-key usage 0), as sops-nix's is
+not; it is held as a :class:`~sekret._sensitive.SecretBytes`, and the installer writes
+it only into a throwaway GnuPG home that it removes (:mod:`sekret.install.pgpkeys`).
 """
 
 from __future__ import annotations
