@@ -21,7 +21,9 @@ ALLOWED: dict[str, set[str]] = {
             "pgp", "__init__", "_depth", *HELPERS},
     "files": {"stores", "sops", "age", "pgp", "errors", "_depth", *HELPERS},
     "install": {"files", "sops", "stores", "age", "pgp", "errors", *HELPERS},
-    "pgp": {"errors", *HELPERS},  # the user's gpg, for sops pgp keys and sops-nix gnupgHome
+    # the user's gpg, for sops pgp keys and sops-nix gnupgHome; the OpenPGP key of an
+    # RSA SSH key (sshrsa: its RSA numbers and signature come from crypto)
+    "pgp": {"crypto", "errors", *HELPERS},
     "gitcrypt": {"crypto", "age", "errors", *HELPERS},
     "hosts": {"files", "install", "crypto", "age", "errors", *HELPERS},  # config text edits
     "stores": {"sops", "errors", "_depth", *HELPERS},

@@ -141,18 +141,37 @@ def import_keys(
 
 
 @contextlib.contextmanager
-def temporary_home(prefix: str = "sekret-gnupghome-") -> Iterator[str]:
-    """A fresh 0700 GnuPG home, removed (with its agent stopped) on exit."""
-    home = tempfile.mkdtemp(prefix=prefix)
+def temporary_home(
+    prefix: str = "sekret-gnupghome-",
+    *,
+    parent: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Iterator[str]:
+    """A fresh 0700 GnuPG home, removed (with its agent stopped) on exit.
+
+    It is made in ``parent`` (else the temporary directory): sekret install puts it in
+    the secrets ramfs, as sops-install-secrets does. The agent is stopped with the
+    ``gpgconf`` beside the gpg program (``SOPS_GPG_EXEC``), else the one on ``PATH``.
+    """
+    home = tempfile.mkdtemp(prefix=prefix, dir=parent)
     try:
         os.chmod(home, 0o700)
         yield home
     finally:
         with contextlib.suppress(OSError, subprocess.SubprocessError):
-            conf = shutil.which("gpgconf")
+            conf = _gpgconf(environ)
             if conf:
                 subprocess.run(
                     [conf, "--homedir", home, "--kill", "all"],
                     capture_output=True, check=False, timeout=30,
                 )  # fmt: skip
         shutil.rmtree(home, ignore_errors=True)
+
+
+def _gpgconf(environ: Mapping[str, str] | None) -> str | None:
+    """The gpgconf of the gpg program in use (an activation script's PATH may be empty)."""
+    gpg = program(environ)
+    beside = os.path.join(os.path.dirname(gpg), "gpgconf")
+    if os.sep in gpg and os.path.exists(beside):
+        return beside
+    return shutil.which("gpgconf")
