@@ -187,9 +187,9 @@ class YamlStore:
             buf = io.BytesIO()
             write = buf.write
             pos = 0
-            for old, new in zip(self._docs, docs, strict=True):
+            for index, (old, new) in enumerate(zip(self._docs, docs, strict=True)):
                 write(self._text[pos : old.start].encode())
-                for piece in self._emit_doc(old, new, block):
+                for piece in self._emit_doc(old, new, block, index):
                     write(piece.encode())
                 pos = doc_end(self._text, old.end)
             write(self._text[pos:].encode())
@@ -202,22 +202,34 @@ class YamlStore:
             out.append(render_block(d, 0, last=not block and i == len(docs) - 1) + block)
         return "".join(out).encode()
 
-    def _emit_doc(self, old: Doc, new: t.Mapping, block: str) -> Iterator[str]:
+    def _emit_doc(self, old: Doc, new: t.Mapping, block: str, index: int) -> Iterator[str]:
         """One document's text, in pieces."""
         edits: list[tuple[int, int, str]] = []
         if not block and not new.keys():
             yield render_block(new, 0) + "{}\n"  # an empty document reads back as one
             return
-        if not old.in_place or not self._collect(new, old, edits):
+        text = self._text
+        pos = old.start
+        if old.in_place and not self._collect(text, new, old, edits):
+            # The structure changed (set of a new key, unset): made in the text when
+            # that is certain, read back, and edited in place from there.
+            spliced = self._splice(index, new)
+            if spliced is not None:
+                text, old, new = spliced
+                pos, edits = 0, []
+                if not self._collect(text, new, old, edits):
+                    spliced = None
+            if spliced is None:
+                old = Doc(new, 0, 0, False)
+                old.in_place = False
+        if not old.in_place:
             body = render_block(new, 0) + block
             yield body if body else "{}\n"
             return
         if old.sops_span is not None:
             edits.append((old.sops_span[0], old.sops_span[1], ""))
         edits.sort()
-        text = self._text
         end = doc_end(text, old.end)
-        pos = old.start
         last = ""
         for s, e, repl in edits:
             if pos < s:
@@ -232,7 +244,29 @@ class YamlStore:
                 yield "\n"
             yield block
 
-    def _collect(self, new: t.Mapping, old: Doc, edits: list[tuple[int, int, str]]) -> bool:
+    def _splice(self, index: int, new: t.Mapping) -> tuple[str, Doc, t.Mapping] | None:
+        """Document ``index``'s text with the structure of ``new`` (see
+        :mod:`._yaml_splice`), read back: the text, its document, and ``new`` with the
+        spans of that text; or None."""
+        from sekret.stores import _yaml_splice, _yaml_splice_render
+
+        text = _yaml_splice.splice(self._text, index, new, parse)
+        if text is None:
+            return None
+        try:
+            docs = parse(text)
+        except StoreError:
+            return None
+        if len(docs) != 1 or not docs[0].in_place or doc_end(text, docs[0].end) != len(text):
+            return None
+        doc = docs[0]
+        got = t.Mapping([i for i in doc.root.items if isinstance(i, t.Comment) or i[0] != "sops"])
+        respanned = _yaml_splice_render.respan(new, got)
+        return None if respanned is None else (text, doc, respanned)
+
+    def _collect(
+        self, text: str, new: t.Mapping, old: Doc, edits: list[tuple[int, int, str]]
+    ) -> bool:
         """Replacements for changed leaves; False if the structure no longer matches."""
         # Every scalar of the old document but the sops block must come back, once, in
         # order: the walk must meet old.spans (in text order) one after the other.
@@ -256,7 +290,6 @@ class YamlStore:
             seen[0] += 1
             return True
 
-        text = self._text
         flow_spans = old.flow_spans
 
         def walk(node: object, in_seq: bool) -> bool:
@@ -308,7 +341,7 @@ class YamlStore:
             if not isinstance(node, t.Leaf) or node.span is None or not scalar_seen(node.span):
                 return False
             s, e = node.span
-            original = self._text[s:e]
+            original = text[s:e]
             rendered = render_scalar(node.value)
             if original == rendered:
                 return True
@@ -322,15 +355,15 @@ class YamlStore:
                 and "\n" in value
                 and not value.startswith("ENC[")
                 and node.span not in old.flow_spans
-                and self._text[e : e + 1] == "\n"
+                and text[e : e + 1] == "\n"
             ):
                 # a multi-line string as a literal block, indented under its key
-                line_start = self._text.rfind("\n", 0, s) + 1
-                line = self._text[line_start:s]
+                line_start = text.rfind("\n", 0, s) + 1
+                line = text[line_start:s]
                 pad = " " * (len(line) - len(line.lstrip(" -")) + len(INDENT))
                 block = literal(value, pad)
                 if block.startswith("|"):
-                    if _block_fits(self._text, e + 1, pad, block):
+                    if _block_fits(text, e + 1, pad, block):
                         edits.append((s, e + 1, block))
                         return True
                     rendered = render_string(value)  # the lines after would join a block
@@ -350,12 +383,12 @@ class YamlStore:
             if expected() == c.span:  # a "- ENC[…,type:comment]" list item from sops
                 if not scalar_seen(c.span):
                     return False
-                line_start = self._text.rfind("\n", 0, s) + 1
-                dash = self._text.rfind("-", line_start, s)
+                line_start = text.rfind("\n", 0, s) + 1
+                dash = text.rfind("-", line_start, s)
                 edits.append((dash if dash >= 0 else s, e, "#" + c.text))
                 return True
             seen_comments.add(c.span)
-            if self._text[s + 1 : e] != c.text:
+            if text[s + 1 : e] != c.text:
                 edits.append((s, e, "#" + c.text))
             return True
 
