@@ -22,7 +22,7 @@ from sekret._lazy_re import lazy
 from sekret.sops import tree as t
 from sekret.sops.metadata import MetadataNotFoundError
 from sekret.stores import _yaml_build, _yaml_scan
-from sekret.stores._yaml_build import Doc, doc_end
+from sekret.stores._yaml_build import Doc, doc_end, shape_code
 from sekret.stores._yaml_render import INDENT, literal, render_block, render_seq
 from sekret.stores._yaml_tokens import Logged
 from sekret.stores._yaml_values import double_quote, render_scalar, render_string
@@ -215,11 +215,9 @@ class YamlStore:
             # that is certain, read back, and edited in place from there.
             spliced = self._splice(index, new)
             if spliced is not None:
-                text, old, new = spliced
-                pos, edits = 0, []
-                if not self._collect(text, new, old, edits):
-                    spliced = None
-            if spliced is None:
+                text, old, edits = spliced
+                pos = 0
+            else:
                 old = Doc(new, 0, 0, False)
                 old.in_place = False
         if not old.in_place:
@@ -244,10 +242,12 @@ class YamlStore:
                 yield "\n"
             yield block
 
-    def _splice(self, index: int, new: t.Mapping) -> tuple[str, Doc, t.Mapping] | None:
+    def _splice(
+        self, index: int, new: t.Mapping
+    ) -> tuple[str, Doc, list[tuple[int, int, str]]] | None:
         """Document ``index``'s text with the structure of ``new`` (see
-        :mod:`._yaml_splice`), read back: the text, its document, and ``new`` with the
-        spans of that text; or None."""
+        :mod:`._yaml_splice`), read back: that text, its document, and the in-place
+        edits that make it ``new``; or None."""
         from sekret.stores import _yaml_splice, _yaml_splice_render
 
         text = _yaml_splice.splice(self._text, index, new, parse)
@@ -262,7 +262,10 @@ class YamlStore:
         doc = docs[0]
         got = t.Mapping([i for i in doc.root.items if isinstance(i, t.Comment) or i[0] != "sops"])
         respanned = _yaml_splice_render.respan(new, got)
-        return None if respanned is None else (text, doc, respanned)
+        edits: list[tuple[int, int, str]] = []
+        if respanned is None or not self._collect(text, respanned, doc, edits):
+            return None
+        return text, doc, edits
 
     def _collect(
         self, text: str, new: t.Mapping, old: Doc, edits: list[tuple[int, int, str]]
@@ -291,8 +294,20 @@ class YamlStore:
             return True
 
         flow_spans = old.flow_spans
+        # the collections met, in order: they must be the old document's, but the sops
+        # block's (a scalar's span does not tell that a "{}" came or went)
+        shapes = [code for p, code in old.shape if not s0 <= p < s1]
+        n_shapes = len(shapes)
+        met = [0]
+
+        def shape_seen(node: t.Mapping | t.Sequence) -> bool:
+            i = met[0]
+            met[0] = i + 1
+            return i < n_shapes and shapes[i] == shape_code(node)
 
         def walk(node: object, in_seq: bool) -> bool:
+            if isinstance(node, (t.Mapping, t.Sequence)) and not shape_seen(node):
+                return False
             if isinstance(node, t.Mapping):
                 for entry in node.items:
                     if isinstance(entry, t.Comment):
@@ -342,10 +357,17 @@ class YamlStore:
                 return False
             s, e = node.span
             original = text[s:e]
+            if s == e and node.value is None:
+                return True  # an empty value ("key:", "-"): null as it is
             rendered = render_scalar(node.value)
             if original == rendered:
                 return True
+            if s == e:
+                rendered = " " + rendered  # after "key:" or "-", which it would join
             if original[:1] in "|>":
+                if "#" in original[: original.find("\n") + 1]:
+                    # its header's comment is in its span: a new value would drop it
+                    return _same_value(original, node.value, text[text.rfind("\n", 0, s) + 1 : s])
                 # a block scalar's span runs to the end of its last line: keep the break
                 tail = original[len(original.rstrip("\n")) :]
                 rendered += tail
@@ -372,7 +394,7 @@ class YamlStore:
                     rendered = double_quote(rendered)
             if original.startswith("ENC[") or rendered.startswith("ENC["):
                 edits.append((s, e, rendered))
-            elif not _same_value(original, node.value):
+            elif not _same_value(original, node.value, text[text.rfind("\n", 0, s) + 1 : s]):
                 edits.append((s, e, rendered))
             return True
 
@@ -395,7 +417,11 @@ class YamlStore:
         try:
             if not walk(new, False):
                 return False
-            return expected() is None and seen_comments >= (old.comments - sops_comments)
+            return (
+                expected() is None
+                and seen_comments >= (old.comments - sops_comments)
+                and met[0] == n_shapes
+            )
         finally:
             # walk refers to itself (a reference cycle through its closure, holding the
             # document): break it, so the document goes when the caller lets it go
@@ -440,19 +466,38 @@ def _block_fits(text: str, after: int, pad: str, block: str) -> bool:
 _ENC_PLAIN = lazy(r"ENC\[AES256_GCM,[A-Za-z0-9+/=,:_]*\]\Z")
 
 
-def _same_value(original: str, value: t.Scalar) -> bool:
-    """Whether the source text already denotes ``value`` (keeps the user's quoting)."""
+def _same_value(original: str, value: t.Scalar, before: str = "") -> bool:
+    """Whether the source text already denotes ``value`` (keeps the user's quoting).
+
+    ``before``: what precedes it on its line; a block scalar is read after it (keys,
+    a list's dashes), as an indentation indicator counts from its parent's column."""
     if isinstance(value, str) and value.startswith("ENC["):
         return False
-    text = "k: " + original + ("" if original.endswith("\n") else "\n")
+    prefix = "k: "
+    if original[:1] in "|>":
+        lead = before.lstrip(" ")
+        if lead.startswith("-"):
+            prefix = "k:\n" + before  # in a list ("- ", "- - ", "- key: ")
+        elif lead.rstrip(" ") == ":":
+            prefix = "? k\n" + before  # the value of an explicit key
+        elif before.endswith(": ") and not lead.startswith(("?", "#")):
+            prefix = before
+    text = prefix + original + ("" if original.endswith("\n") else "\n")
     try:
         docs = parse(text)
     except StoreError:
         return False
-    got = docs[0].root.get("k")
-    if not isinstance(got, t.Leaf) or got.span != (3, 3 + len(original)):
+    got: object = docs[0].root
+    while isinstance(got, (t.Mapping, t.Sequence)):  # down to the one scalar
+        inner = [i for i in got.items if not isinstance(i, t.Comment)]
+        if len(inner) != 1:
+            return False
+        got = inner[0][1] if isinstance(got, t.Mapping) else inner[0]  # type: ignore[index]
+    if not isinstance(got, t.Leaf) or got.span != (len(prefix), len(prefix) + len(original)):
         return False
-    return type(got.value) is type(value) and got.value == value
+    if type(got.value) is not type(value):
+        return False
+    return got.value == value or (value != value and got.value != got.value)  # NaN is NaN
 
 
 STORE_CLASS = YamlStore
