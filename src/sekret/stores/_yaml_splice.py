@@ -216,6 +216,8 @@ class _Splicer:
         if not o_coll and not n_coll:
             return  # a scalar for a scalar: the store's in-place edit replaces it
         if o_coll and type(o) is type(n):
+            if not _spanned(o) and not _spanned(n) and _same_shape(o, n):
+                return  # only empty collections in both, the same: as it is
             if _entries(o) and _spanned(n):
                 inner = self.nested(key, node, layout)
                 if isinstance(o, t.Mapping):
@@ -368,6 +370,25 @@ class _Splicer:
             return False
         start = self.text.rfind("\n", 0, line - 1) + 1
         return not self.text[start : line - 1].strip(" ")
+
+
+def _same_shape(a: object, b: object) -> bool:
+    """Whether two trees without scalars are the same nesting of collections."""
+    if isinstance(a, t.Mapping) and isinstance(b, t.Mapping):
+        x = [i for i in a.items if not isinstance(i, t.Comment)]
+        y = [i for i in b.items if not isinstance(i, t.Comment)]
+        return len(x) == len(y) and all(
+            p[0] == q[0] and _same_shape(t.unwrap(p[1]), t.unwrap(q[1]))
+            for p, q in zip(x, y, strict=True)
+        )
+    if isinstance(a, t.Sequence) and isinstance(b, t.Sequence):
+        x2 = [i for i in a.items if not isinstance(i, t.Comment)]
+        y2 = [i for i in b.items if not isinstance(i, t.Comment)]
+        return len(x2) == len(y2) and all(
+            _same_shape(t.unwrap(p), t.unwrap(q))
+            for p, q in zip(x2, y2, strict=True)
+        )
+    return False
 
 
 def _pair(pair: object) -> tuple[Node, Node]:
