@@ -10,15 +10,23 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
+from typing import TYPE_CHECKING
 
 from sekret import age
 from sekret._record import field, record
 from sekret.errors import AgeError, NoIdentityMatchError, SopsError
 from sekret.sops.metadata import AgeKey, Metadata
 
+if TYPE_CHECKING:
+    from sekret.sops.services import Chain
+
 DATA_KEY_SIZE = 32
 #: Identities to try for one age recipient (lets SOPS_AGE_KEY_CMD see the recipient).
 IdentitySource = Callable[[str], Sequence[age.Identity]]
+#: The key services of the running command (sops --keyservice); None: the local keys
+#: only, without the service loop (sekret.sops.services).
+KEY_SERVICES: ContextVar[Chain | None] = ContextVar("key_services", default=None)
 
 
 @record
@@ -88,6 +96,29 @@ def wrap_for_age(secret: bytes, recipient: str) -> str:
 
 def wrap_data_key(data_key: bytes, meta: Metadata) -> None:
     """Set every age key's ``enc`` for ``data_key`` (split by Shamir for 2+ groups)."""
+    chain = KEY_SERVICES.get()
+    if chain is not None:
+        from sekret.sops import services
+
+        return services.wrap(data_key, meta, chain)
+    parts = split_for_groups(data_key, meta)
+    groups = meta.key_groups
+    others = sorted({o.type for g in groups for o in g.others})
+    if others:
+        # An entry without its wrapped data key makes a file sops cannot read at all.
+        raise SopsError(
+            f"cannot encrypt to {', '.join(others)} keys: sekret wraps the data key for "
+            "age keys only",
+            hint="remove those keys from the creation rule (or the key groups), "
+            "or use sops for this file",
+        )
+    for group, part in zip(groups, parts, strict=True):
+        for key in group.age:
+            key.enc = wrap_for_age(part, key.recipient)
+
+
+def split_for_groups(data_key: bytes, meta: Metadata) -> list[bytes]:
+    """What each key group wraps: the data key, or its Shamir shares for 2+ groups."""
     groups = meta.key_groups
     if not groups or any(g.is_empty() for g in groups):
         # sops's own words, which its functional tests pin byte for byte
@@ -103,28 +134,27 @@ def wrap_data_key(data_key: bytes, meta: Metadata) -> None:
         parts = shamir.split(data_key, len(groups), meta.shamir_threshold)
     else:
         parts = [data_key]
-    others = sorted({o.type for g in groups for o in g.others})
-    if others:
-        # An entry without its wrapped data key makes a file sops cannot read at all.
-        raise SopsError(
-            f"cannot encrypt to {', '.join(others)} keys: sekret wraps the data key for "
-            "age keys only",
-            hint="remove those keys from the creation rule (or the key groups), "
-            "or use sops for this file",
-        )
-    for group, part in zip(groups, parts, strict=True):
-        for key in group.age:
-            key.enc = wrap_for_age(part, key.recipient)
+    return parts
+
+
+def unwrap_age(enc: str, identities: Sequence[age.Identity]) -> bytes:
+    """What the armored age file ``enc`` wraps, opened with ``identities``."""
+    out = io.BytesIO()
+    age.decrypt_stream(io.BytesIO(enc.encode()), out, list(identities))
+    return out.getvalue()
 
 
 def _unwrap(key: AgeKey, identities: Sequence[age.Identity]) -> bytes:
-    out = io.BytesIO()
-    age.decrypt_stream(io.BytesIO(key.enc.encode()), out, list(identities))
-    return out.getvalue()
+    return unwrap_age(key.enc, identities)
 
 
 def recover_data_key(meta: Metadata, identities_for: IdentitySource) -> bytes:
     """Try every group (all of them, in order, as sops does) and combine what worked."""
+    chain = KEY_SERVICES.get()
+    if chain is not None:
+        from sekret.sops import services
+
+        return services.recover(meta, identities_for, chain)
     results: list[GroupResult] = []
     parts: list[bytes] = []
     for index, group in enumerate(meta.key_groups):
@@ -153,14 +183,24 @@ def recover_data_key(meta: Metadata, identities_for: IdentitySource) -> bytes:
                     )
                 )
         results.append(result)
+    return combine_parts(
+        meta,
+        parts,
+        results,
+        hint="no master key was able to decrypt the file: set SOPS_AGE_KEY_FILE "
+        "(or SOPS_AGE_KEY, SOPS_AGE_KEY_CMD) to an identity of one of the recipients",
+    )
+
+
+def combine_parts(
+    meta: Metadata, parts: list[bytes], results: list[GroupResult], *, hint: str
+) -> bytes:
+    """The data key from the groups' parts (Shamir for 2+ groups), or DataKeyError."""
     if len(meta.key_groups) <= 1:
         if parts and len(parts[0]) == DATA_KEY_SIZE:
             return parts[0]
         raise DataKeyError(
-            "failed to get the data key required to decrypt the SOPS file",
-            results,
-            hint="no master key was able to decrypt the file: set SOPS_AGE_KEY_FILE "
-            "(or SOPS_AGE_KEY, SOPS_AGE_KEY_CMD) to an identity of one of the recipients",
+            "failed to get the data key required to decrypt the SOPS file", results, hint=hint
         )
     threshold = meta.shamir_threshold or len(meta.key_groups)
     if len(parts) < threshold:
