@@ -187,6 +187,16 @@ def config_path(p: str) -> Path:
 
 def dispatch(name: str, args: Namespace, env: Environment, *, legacy: bool = False) -> int:
     """Run one sops command from parsed (and checked) arguments."""
+    if getattr(args, "key_services", None) is not None:  # --keyservice (sops_services)
+        from sekret.cli import sops_services
+
+        return sops_services.run_with(
+            args.key_services, lambda: _dispatch(name, args, env, legacy=legacy)
+        )
+    return _dispatch(name, args, env, legacy=legacy)
+
+
+def _dispatch(name: str, args: Namespace, env: Environment, *, legacy: bool) -> int:
     if name in _HARDENED:
         from sekret.cli._guard import no_core_dumps
 

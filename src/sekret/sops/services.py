@@ -212,7 +212,9 @@ def recover(
 
 
 def _hint(services: Sequence[KeyService]) -> str:
-    names = ", ".join(s.name for s in services) or "none"
+    if not services:
+        return "no key service to ask: the local one is off and no --keyservice is given"
+    names = ", ".join(s.name for s in services)
     return f"no key service could unwrap the data key (services asked: {names})"
 
 
