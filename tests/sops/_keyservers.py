@@ -55,7 +55,7 @@ def serving(
         address = f"127.0.0.1:{free_port()}"
         uri = "tcp://" + address
     exe = [sys.executable, "-m", "sekret"] if tool == "sekret" else [sops_path()]
-    log = open(tmp / f"{tool}-ks.log", "wb")  # noqa: SIM115 (closed below)
+    log = open(tmp / f"{tool}-ks.log", "wb")
     proc = subprocess.Popen(
         [*exe, "keyservice", "--network", network, "--address", address, *extra],
         env=dict(env), stdin=stdin, stdout=log, stderr=subprocess.STDOUT, cwd=tmp,
