@@ -34,6 +34,7 @@ KEPT_OUT = {
     "argparse": "sekret.cli._args parses the command line; argparse only writes -h",
     "gettext": "argparse's messages (translated through gettext)",
     "locale": "gettext's first lookup imports it",
+    "sekret.pgp.gpg": "the user's gpg is run only for files with pgp entries",
 }
 
 

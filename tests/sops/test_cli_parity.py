@@ -849,8 +849,8 @@ def test_flags_sekret_cannot_honour_are_never_ignored(world: World, tmp_path: Pa
         (["decrypt", "ep.yaml"], "failed to get the data key",
          {"SOPS_ENABLE_LOCAL_KEYSERVICE": "false"}),
         (["decrypt", "ep.yaml"], "invalid key service URI", {"SOPS_KEYSERVICE": "udp://x:1"}),
-        (["encrypt", "--age", world.recipients[0], "p.yaml"], "SOPS_PGP_FP is set",
-         {"SOPS_PGP_FP": "ABCDEF"}),
+        (["encrypt", "--age", world.recipients[0], "p.yaml"], "SOPS_KMS_ARN is set",
+         {"SOPS_KMS_ARN": "arn:aws:kms:us-east-1:0:key/x"}),
         (["filestatus", "--keyservice", "tcp://127.0.0.1:1", "ep.yaml"], "has no effect", {}),
     ):
         r = _sekret(args, d, {**env, **extra})

@@ -4,6 +4,8 @@
    and its local key service off, encrypts and decrypts through it.
 2. The real ``sops keyservice`` holds the identity; sekret, with no identity, encrypts
    and decrypts through it (and fails without it: the service really did the work).
+3. ``sekret keyservice`` serves every key type of its keyring: a PGP key its gpg has,
+   for sops and for sekret.
 
 Each on a unix socket and on tcp (127.0.0.1, a free port).
 """
@@ -17,6 +19,9 @@ import yaml
 
 from tests.sops._keyservers import serving
 from tests.sops.conftest import Key, clean_env, run, sekret, sops, sops_path
+from tests.sops.gpg_home import FP, gnupg_home
+
+__all__ = ["gnupg_home"]  # a fixture used by name
 
 pytestmark = pytest.mark.interop
 NETWORKS = ("unix", "tcp")
@@ -115,3 +120,26 @@ def test_key_groups_split_between_two_services(tmp_path: Path, keys: list[Key]) 
         assert rot.status == 0, rot.err
         r = sops(["decrypt", *both, "e.yaml"], tmp_path, client)
         assert r.status == 0 and r.out.decode() == PLAIN, r.err
+
+
+def test_sekret_keyservice_serves_pgp_keys(tmp_path: Path, gnupg_home: Path) -> None:
+    """The server's keyring is all of sekret's key types: its gpg has the PGP key, the
+    clients (no gpg key, local service off) encrypt and decrypt through it."""
+    (tmp_path / "p.yaml").write_text(PLAIN)
+    client = _no_keys(tmp_path)
+    off = "--enable-local-keyservice=false"
+    server_env = clean_env(GNUPGHOME=str(gnupg_home))
+    with serving("sekret", "unix", tmp_path, server_env, "--verbose") as (uri, _):
+        for writer in (sops, sekret):
+            enc = writer(["encrypt", "--keyservice", uri, off, "--pgp", FP, "p.yaml"],
+                         tmp_path, client)  # fmt: skip
+            assert enc.status == 0, (writer, enc.err)
+            (tmp_path / "e.yaml").write_bytes(enc.out)
+            assert [e["fp"] for e in yaml.safe_load(enc.out)["sops"]["pgp"]] == [FP]
+            for reader in (sops, sekret):
+                dec = reader(["decrypt", "--keyservice", uri, off, "e.yaml"], tmp_path, client)
+                assert dec.status == 0 and dec.out.decode() == PLAIN, (writer, reader, dec.err)
+    log = (tmp_path / "sekret-ks.log").read_text()
+    assert f"decrypt request for pgp {FP}" in log and "hunter2" not in log
+    alone = sekret(["decrypt", off, "e.yaml"], tmp_path, client)
+    assert alone.status == 128 and "no key service to ask" in alone.err

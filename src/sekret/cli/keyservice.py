@@ -3,8 +3,9 @@
 sops's flags and defaults: ``--network tcp`` (or ``unix``), ``--address
 127.0.0.1:5000`` (a socket path for unix), ``--prompt`` to confirm each request on the
 terminal, ``--verbose`` to log each request (the key, never a secret). The answers come
-from the identities sekret finds as sops does (SOPS_AGE_KEY_FILE, SOPS_AGE_KEY, …) in
-the environment of the server, so a client needs none of them. SIGINT or SIGTERM stops
+from the server's keyring, every key type sekret can use: the age identities found as
+sops finds them (SOPS_AGE_KEY_FILE, SOPS_AGE_KEY, …) and the PGP keys of the server's
+gpg (GNUPGHOME, gpg-agent), so a client needs none of them. SIGINT or SIGTERM stops
 the server (exit 0) and removes its socket.
 """
 
@@ -29,9 +30,10 @@ if TYPE_CHECKING:
 USAGE = "sekret keyservice [--network tcp|unix] [--address ADDRESS] [--prompt] [--verbose]"
 DESCRIPTION = """\
 Start a SOPS key service: sops (and sekret) clients given --keyservice URI send it
-data keys to wrap or unwrap, and it answers with the keys of this process, so the
-identities never leave this machine. The protocol is sops's (gRPC, without TLS): keep
-it on a unix socket or on loopback, or tunnel it (ssh -L / -R)."""
+data keys to wrap or unwrap, and it answers with the keys of this process (age
+identities, PGP keys of its gpg), so they never leave this machine. The protocol is
+sops's (gRPC, without TLS): keep it on a unix socket or on loopback, or tunnel it
+(ssh -L / -R)."""
 EPILOG = """\
 examples:
   sekret keyservice --network unix --address /run/user/1000/sops.sock
@@ -100,7 +102,7 @@ def run(argv: Sequence[str], env: Environment) -> int:
         _ui.say(env, "info", message)
         env.stderr.flush()
 
-    handler = srv.Handler(LocalService(sops_ops.finder(env)), ask=ask if args.prompt else None,
+    handler = srv.Handler(LocalService(sops_ops.keyring(env)), ask=ask if args.prompt else None,
                           log=log if args.verbose else None)  # fmt: skip
     return _serve(handler, target, args.network, args.address, env)
 

@@ -20,17 +20,17 @@ from sekret.errors import SopsError, UsageError
 FORMATS = flags.FORMATS
 
 DESCRIPTIONS = {
-    "encrypt": "encrypt a file in the SOPS format (recipients from --age or .sops.yaml)",
+    "encrypt": "encrypt a file in the SOPS format (keys from --age/--pgp or .sops.yaml)",
     "decrypt": "decrypt a SOPS file (checks its MAC)",
     "edit": "edit a SOPS file in $SOPS_EDITOR/$EDITOR (a new file starts from a template)",
     "set": 'set one value: sekret set FILE \'["key"]["nested"]\' \'"json value"\'',
     "unset": "remove one value: sekret unset FILE '[\"key\"]'",
     "updatekeys": "re-wrap the data key for the recipients .sops.yaml now names",
-    "rotate": "a new data key for every value (--add-age/--rm-age change recipients)",
+    "rotate": "a new data key for every value (--add-age/--rm-age, --add-pgp/--rm-pgp change keys)",
     "exec-env": "run a command with the file's values in its environment",
     "exec-file": "run a command with the decrypted file at {} (a FIFO by default)",
     "filestatus": 'print {"encrypted":true} or {"encrypted":false}',
-    "groups add": "add a key group (age recipients) to a SOPS file",
+    "groups add": "add a key group (age recipients, PGP fingerprints) to a SOPS file",
     "groups delete": "delete the key group INDEX (counted from 0) of a SOPS file",
 }
 USAGES = {
@@ -53,12 +53,13 @@ examples:
   sekret exec-env secrets.env 'echo $DB_PASSWORD'
   sekret --config ops/.sops.yaml encrypt -i secrets.yaml   (sops's global flags work too)
 identities: SOPS_AGE_KEY_FILE, SOPS_AGE_KEY, SOPS_AGE_KEY_CMD,
-  ~/.config/sops/age/keys.txt, SOPS_AGE_SSH_PRIVATE_KEY_FILE, ~/.ssh/id_ed25519
+  ~/.config/sops/age/keys.txt, SOPS_AGE_SSH_PRIVATE_KEY_FILE, ~/.ssh/id_ed25519;
+  PGP keys through your gpg (GNUPGHOME, gpg-agent; SOPS_GPG_EXEC names the program)
 key services, as in sops: --keyservice unix:///path or tcp://host:port (repeatable),
   asked after the local keys (--enable-local-keyservice=false: only them); see
   'sekret keyservice --help' for the server
-not supported yet (refused): PGP, AWS/GCP/HuaweiCloud KMS, Azure Key Vault and Vault
-  transit keys (--pgp, --kms, …, --add-pgp, …)
+not supported yet (refused): AWS/GCP/HuaweiCloud KMS, Azure Key Vault and Vault
+  transit keys (--kms, …, --add-kms, …)
 accepted and without effect, as in sops: --disable-version-check, --check-for-updates;
   --aws-profile and --encryption-context (KMS only) warn
 flags a command does not use are refused with exit status 1 (sops ignores them)
@@ -192,7 +193,7 @@ def _run_groups(argv: Sequence[str], env: Environment, before: Sequence[str]) ->
 def _groups_help() -> str:
     return (
         "usage: sekret groups add|delete [options]\n\n"
-        "Change the key groups of a SOPS file (age keys only for now).\n\n"
+        "Change the key groups of a SOPS file (age and PGP keys).\n\n"
         "commands:\n"
         f"  add     {DESCRIPTIONS['groups add']}\n"
         f"  delete  {DESCRIPTIONS['groups delete']}\n"

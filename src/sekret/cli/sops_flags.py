@@ -40,7 +40,6 @@ _GROUPS = frozenset({"groups add", "groups delete"})
 _KEYS = _NEW_FILE | {"groups add"}
 #: the key types sekret cannot wrap a data key for yet: flag suffix → what it is
 UNSUPPORTED_KEYS = {
-    "pgp": "PGP",
     "kms": "AWS KMS",
     "gcp-kms": "GCP KMS",
     "hckms": "HuaweiCloud KMS",
@@ -101,12 +100,16 @@ FLAGS: tuple[Flag, ...] = (
     _f(("--set",), (), "set one value: '[\"a\"][\"b\"] \"json\"'", dest="set_value"),
     # keys
     _f(("-a", "--age"), _KEYS, "age recipients (comma-separated; repeatable)", **_A),
+    _f(("-p", "--pgp"), _KEYS, "PGP fingerprints, keys of your gpg keyring (comma-separated; "
+       "repeatable; or SOPS_PGP_FP)", **_A),
     *(
-        _f((f"-{n[0]}", f"--{n}") if n in ("pgp", "kms") else (f"--{n}",), _KEYS, SUPPRESS, **_A)
+        _f((f"-{n[0]}", f"--{n}") if n == "kms" else (f"--{n}",), _KEYS, SUPPRESS, **_A)
         for n in UNSUPPORTED_KEYS
     ),
     _f(("--add-age",), {"rotate"}, "age recipients to add to the first key group", **_A),
     _f(("--rm-age",), {"rotate"}, "age recipients to remove from every key group", **_A),
+    _f(("--add-pgp",), {"rotate"}, "PGP fingerprints to add to the first key group", **_A),
+    _f(("--rm-pgp",), {"rotate"}, "PGP fingerprints to remove from every key group", **_A),
     *(_f((f"--{p}-{n}",), {"rotate"}, SUPPRESS, **_A) for n in UNSUPPORTED_KEYS
       for p in ("add", "rm")),
     _f(("--aws-profile",), _KEYS | {"rotate"}, SUPPRESS),
@@ -168,8 +171,9 @@ class UnusedFlagError(SopsError):
     """A flag the command does not read (sops would ignore it; exit 1)."""
 
 
-_GO_TRUE = ("1", "t", "T", "TRUE", "true", "True")
-_GO_FALSE = ("0", "f", "F", "FALSE", "false", "False")
+#: Go's strconv.ParseBool spellings (also SOPS_ENABLE_LOCAL_KEYSERVICE's, sops_services)
+GO_TRUE = ("1", "t", "T", "TRUE", "true", "True")
+GO_FALSE = ("0", "f", "F", "FALSE", "false", "False")
 
 
 def normalise(argv: Sequence[str]) -> list[str]:
@@ -187,9 +191,9 @@ def normalise(argv: Sequence[str]) -> list[str]:
                 arg = "-" + arg
         name, eq, value = arg.partition("=")
         if name == "--enable-local-keyservice" and eq:
-            if value in _GO_FALSE:
+            if value in GO_FALSE:
                 arg = "--no-local-keyservice"
-            elif value in _GO_TRUE:
+            elif value in GO_TRUE:
                 arg = name
         out.append(arg)
     return out

@@ -25,6 +25,8 @@ from sekret.stores.base import Store, StoreError, format_for_path, get_store
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from sekret.sops.keysources import Keyring
+
 #: the commands that hold plaintext or a data key: no core dumps for them
 _HARDENED = frozenset(
     {"decrypt", "edit", "set", "unset", "rotate", "exec-env", "exec-file", "updatekeys"}
@@ -78,6 +80,19 @@ def finder(env: Environment, args: Namespace | None = None) -> IdentityFinder:
         found.env = env
         return found
     return IdentityFinder(dict(env.environ), ask_passphrase=ask)
+
+
+def keyring(
+    env: Environment, args: Namespace | None = None, found: IdentityFinder | None = None
+) -> Keyring:
+    """Every master-key type of this run: age identities, the user's gpg (lazily);
+    through the key services of ``--keyservice`` when there are any (sops_services)."""
+    from sekret.files.keyring import keyring as make
+
+    order = list(getattr(args, "decryption_order", None) or []) if args is not None else []
+    keys = make(found or finder(env, args), env.environ, order=order)
+    services = getattr(args, "key_services", None)
+    return services.keyring(keys) if services is not None else keys
 
 
 def first_file(
@@ -187,7 +202,7 @@ def config_path(p: str) -> Path:
 
 def dispatch(name: str, args: Namespace, env: Environment, *, legacy: bool = False) -> int:
     """Run one sops command from parsed (and checked) arguments."""
-    if getattr(args, "key_services", None) is not None:  # --keyservice (sops_services)
+    if getattr(args, "key_services", None) is not None:  # --keyservice: closed afterwards
         from sekret.cli import sops_services
 
         return sops_services.run_with(
@@ -244,6 +259,7 @@ def options(args: Namespace, env: Environment, name: str) -> document.EncryptOpt
     opts = files.resolve_encrypt_options(
         os.path.join(env.cwd, name),
         age=args.age,
+        pgp=args.pgp,
         config_path=args.config,
         cwd=config_path(env.cwd),
         environ=env.environ,
@@ -255,6 +271,7 @@ def options(args: Namespace, env: Environment, name: str) -> document.EncryptOpt
     for w in warnings:
         _ui.warn(env, w)
     recipients = [k.recipient for g in opts.key_groups for k in g.age]
+    recipients += [f"pgp {o.identifier()}" for g in opts.key_groups for o in g.others]
     verbose(env, args, "encrypting for " + (", ".join(recipients) or "no age recipient"))
     return opts
 
@@ -278,7 +295,8 @@ def _encrypt(args: Namespace, env: Environment) -> int:
             setattr(args, rule, None)
     opts = options(args, env, args.filename_override or path or "")
     output = store(fmt_out, args, env) if fmt_out != fmt_in else None
-    write(env, args, path, document.encrypt(data, source, opts, output=output), secret=False)
+    out = document.encrypt(data, source, opts, output=output, keys=keyring(env, args))
+    write(env, args, path, out, secret=False)
     return 0
 
 
@@ -290,14 +308,15 @@ def open_file(
     fmt_in, _ = formats(args, path)
     data = read(env, path, missing=missing)
     found = finder(env, args)
+    keys = keyring(env, args, found)
     try:
         opened = document.open_(
-            data, store(fmt_in, args, env), found, ignore_mac=args.ignore_mac, stash=stash
+            data, store(fmt_in, args, env), keys, ignore_mac=args.ignore_mac, stash=stash
         )
     except StoreError as exc:
         raise load_error(exc) from None
     except SekretError as exc:
-        if type(exc).__name__ == "DataKeyError":
+        if type(exc).__name__ == "DataKeyError" and "age" in getattr(exc, "key_types", ()):
             exc.hint = f"{exc.hint}\nidentities looked for: {found.describe()}"
         raise
     verbose(env, args, "data key recovered")
@@ -366,12 +385,15 @@ def _rotate(args: Namespace, env: Environment, *, legacy: bool) -> int:
     check_output_flags(args, path, env)
     add = [r.strip() for a in args.add_age for r in a.split(",") if r.strip()]
     rm = [r.strip() for a in args.rm_age for r in a.split(",") if r.strip()]
-    if not os.path.exists(env.path(path)) and (add or rm):
+    add_pgp = [r.strip() for a in args.add_pgp for r in a.split(",") if r.strip()]
+    rm_pgp = [r.strip() for a in args.rm_pgp for r in a.split(",") if r.strip()]
+    if not os.path.exists(env.path(path)) and (add or rm or add_pgp or rm_pgp):
         raise CannotChangeKeysError(
             f"cannot add or remove keys on non-existent file {path!r}",
             hint="use the edit subcommand to make a new file",
         )
     opened = open_file(args, env, path, missing=NoFileSpecified if legacy else ReadError)
     to_output(opened, args, env, path)
-    write(env, args, path, document.rotate(opened, add=add, remove=rm), secret=False)
+    out = document.rotate(opened, add=add, remove=rm, add_pgp=add_pgp, remove_pgp=rm_pgp)
+    write(env, args, path, out, secret=False)
     return 0

@@ -4,8 +4,9 @@ command, as sops 3.11 picks them.
 The local service (this process's keys) comes first unless
 ``--enable-local-keyservice=false`` (or SOPS_ENABLE_LOCAL_KEYSERVICE=false); then each
 ``--keyservice`` in the order given (or SOPS_KEYSERVICE, comma-separated, when no flag
-is). Without a remote service and with the local one on, nothing changes: the data
-key goes through :mod:`sekret.sops.keysources` directly, and grpc is never imported.
+is). The services go into the command's keyring (:func:`sekret.sops.services.through`,
+in ``sops_ops.keyring``). Without a remote service and with the local one on, nothing
+changes: the keyring is the local one, and grpc is never imported.
 """
 
 from __future__ import annotations
@@ -15,13 +16,11 @@ from typing import TYPE_CHECKING
 
 from sekret.cli._args import Namespace
 from sekret.cli._env import Environment
+from sekret.cli.sops_flags import GO_FALSE, GO_TRUE
 from sekret.errors import SopsError
 
 if TYPE_CHECKING:
     from sekret.sops.services import Chain
-
-_GO_TRUE = ("1", "t", "T", "TRUE", "true", "True")
-_GO_FALSE = ("0", "f", "F", "FALSE", "false", "False")
 
 
 def uris(args: Namespace, env: Environment) -> list[str]:
@@ -40,9 +39,9 @@ def local_enabled(args: Namespace, env: Environment) -> bool:
     if getattr(args, "enable_local_keyservice", False):
         return True
     value = env.environ.get("SOPS_ENABLE_LOCAL_KEYSERVICE", "").strip()
-    if not value or value in _GO_TRUE:
+    if not value or value in GO_TRUE:
         return True
-    if value in _GO_FALSE:
+    if value in GO_FALSE:
         return False
     raise SopsError(
         f"invalid boolean value {value!r} for SOPS_ENABLE_LOCAL_KEYSERVICE",
@@ -59,7 +58,7 @@ def chain(args: Namespace, env: Environment) -> Chain | None:
         return None
     from sekret.sops.services import Chain, KeyService
 
-    services: list[KeyService | None] = [None] if local else []
+    services: list[KeyService] = []
     if remote:
         try:
             from sekret.keyservice.client import RemoteService
@@ -69,21 +68,16 @@ def chain(args: Namespace, env: Environment) -> Chain | None:
                 hint="install sekret with its keyservice extra: pip install 'sekret[keyservice]'",
             ) from None
         services += [RemoteService(u) for u in remote]
-    return Chain(services, list(getattr(args, "decryption_order", None) or []))
+    return Chain(local, services)
 
 
 def run_with(found: Chain | None, run: Callable[[], int]) -> int:
-    """``run()`` with the key services ``found`` (from :func:`chain`) in force."""
-    if found is None:
-        return run()
-    from sekret.sops.keysources import KEY_SERVICES
-
-    token = KEY_SERVICES.set(found)
+    """``run()``, then the channels of the key services ``found`` (from :func:`chain`)
+    closed; the services themselves are in the command's keyring (``sops_ops.keyring``)."""
     try:
         return run()
     finally:
-        KEY_SERVICES.reset(token)
-        for service in found.services:
+        for service in found.remotes if found is not None else ():
             close = getattr(service, "close", None)
             if close is not None:
                 close()

@@ -21,7 +21,7 @@ from sekret.files import document
 from sekret.files.atomic import atomic_write
 from sekret.files.keys import IdentityFinder
 from sekret.sops import tree
-from sekret.sops.keysources import DataKeyError
+from sekret.sops.keysources import DataKeyError, Keyring
 from sekret.sops.metadata import AgeKey, KeyGroup
 from sekret.stores.base import Store, format_for_path, get_store
 
@@ -75,6 +75,12 @@ def _finder(environ: Mapping[str, str] | None) -> IdentityFinder:
     return IdentityFinder(dict(os.environ if environ is None else environ))
 
 
+def _keyring(finder: IdentityFinder) -> Keyring:
+    from sekret.files.keyring import keyring
+
+    return keyring(finder, finder.environ)
+
+
 @with_room
 def decrypt_bytes(
     data: bytes,
@@ -89,10 +95,11 @@ def decrypt_bytes(
     finder = finder or _finder(None)
     try:
         opened = document.open_(
-            data, get_store(fmt), finder, ignore_mac=ignore_mac, stash=False
+            data, get_store(fmt), _keyring(finder), ignore_mac=ignore_mac, stash=False
         )
     except DataKeyError as exc:
-        exc.hint = f"{exc.hint}\nidentities looked for: {finder.describe()}"
+        if "age" in exc.key_types:
+            exc.hint = f"{exc.hint}\nidentities looked for: {finder.describe()}"
         raise
     out_store = get_store(output_format) if output_format and output_format != fmt else None
     if extract is not None:
@@ -127,7 +134,8 @@ def load(
 ) -> dict[str, object]:
     """Decrypt the SOPS file at ``path`` to plain Python data (its first document)."""
     fmt = format or format_for_path(path)
-    opened = document.open_(read_input(path), get_store(fmt), _finder(environ), stash=False)
+    found = _finder(environ)
+    opened = document.open_(read_input(path), get_store(fmt), _keyring(found), stash=False)
     if not opened.docs:
         return {}
     data = tree.to_python(opened.docs[0])
@@ -139,6 +147,7 @@ def resolve_encrypt_options(
     file_path: str,
     *,
     age: Sequence[str] = (),
+    pgp: Sequence[str] = (),
     config_path: str | None = None,
     cwd: Path | None = None,
     environ: Mapping[str, str] | None = None,
@@ -158,8 +167,18 @@ def resolve_encrypt_options(
     recipients = [r for a in age for r in a.split(",") if r.strip()]
     if not recipients and env.get("SOPS_AGE_RECIPIENTS"):
         recipients = [r for r in env["SOPS_AGE_RECIPIENTS"].split(",") if r.strip()]
-    if recipients:
-        groups = [KeyGroup(age=[AgeKey(r.strip()) for r in recipients])]
+    fingerprints = [f.strip() for a in pgp for f in a.split(",") if f.strip()]
+    if not fingerprints and env.get("SOPS_PGP_FP", "").strip():
+        fingerprints = [f.strip() for f in env["SOPS_PGP_FP"].split(",") if f.strip()]
+    if recipients or fingerprints:
+        from sekret.sops.masterkeys.pgp import new_entry
+
+        groups = [
+            KeyGroup(
+                age=[AgeKey(r.strip()) for r in recipients],
+                others=[new_entry(f) for f in fingerprints],
+            )
+        ]
     elif rule is not None:
         groups = rule.key_groups  # a rule without keys fails as sops fails: no data key
     else:
@@ -185,10 +204,15 @@ def encrypt_file(
     path: str,
     *,
     age: Sequence[str] = (),
+    pgp: Sequence[str] = (),
     format: str | None = None,
     config: str | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> bytes:
-    """Encrypt the plaintext file at ``path`` (recipients from ``age`` or ``.sops.yaml``)."""
-    options = resolve_encrypt_options(path, age=age, config_path=config, environ=environ)
-    return document.encrypt(read_input(path), store_for(path, format), options)
+    """Encrypt the plaintext file at ``path`` (recipients from ``age``, PGP fingerprints
+    from ``pgp``, or ``.sops.yaml``)."""
+    options = resolve_encrypt_options(
+        path, age=age, pgp=pgp, config_path=config, environ=environ
+    )
+    keys = _keyring(_finder(environ))
+    return document.encrypt(read_input(path), store_for(path, format), options, keys=keys)

@@ -122,6 +122,9 @@ def _group(raw: dict[str, object], *, top_level: bool) -> KeyGroup:
             if (key_type, ident) in seen:
                 continue
             seen.add((key_type, ident))
+            if key_type == "pgp":
+                group.others.append(OtherKey("pgp", {"fp": ident.replace(" ", "")}))
+                continue
             fields = entry if isinstance(entry, dict) else {"id": entry}
             group.others.append(OtherKey(key_type, dict(fields)))
     return group

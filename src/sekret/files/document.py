@@ -57,6 +57,8 @@ class Opened:
     data_key: bytes = field(repr=False)
     stash: engine.Stash = field(repr=False, default_factory=dict)
     mac_ok: bool = True
+    #: the keys the file was opened with: what re-wrapping the data key uses
+    keys: keysources.Keyring | None = field(repr=False, default=None)
 
 
 def _now(now: datetime | None) -> datetime:
@@ -108,8 +110,10 @@ def encrypt(
     now: datetime | None = None,
     rng: Callable[[int], bytes] = os.urandom,
     output: Store | None = None,
+    keys: keysources.Keyring | None = None,
 ) -> bytes:
-    """Encrypt a plaintext file for ``options.key_groups`` (emitted by ``output``)."""
+    """Encrypt a plaintext file for ``options.key_groups`` (emitted by ``output``);
+    ``keys``: the master-key types to wrap the data key with (default: age only)."""
     if store.has_metadata(data):
         raise AlreadyEncryptedError(
             "the file is already encrypted", hint="decrypt it first, or use edit/set/rotate"
@@ -129,7 +133,7 @@ def encrypt(
     )
     CryptRules(meta.crypt_rule)  # a bad regex fails before any key is made
     data_key = keysources.new_data_key(rng=rng)
-    keysources.wrap_data_key(data_key, meta)
+    keysources.wrap_data_key(data_key, meta, keys)
     if output is not None and output is not store:
         docs = [t.strip_spans(d) for d in docs]
         _check_convertible(docs, output)
@@ -179,7 +183,7 @@ def load_metadata(data: bytes, store: Store) -> tuple[list[t.Mapping], Metadata]
 def open_(
     data: bytes,
     store: Store,
-    identities_for: keysources.IdentitySource,
+    identities_for: keysources.Keyring | keysources.IdentitySource,
     *,
     ignore_mac: bool = False,
     stash: bool = True,
@@ -190,7 +194,8 @@ def open_(
     resealed with unchanged values keeping their ciphertext).
     """
     enc_docs, meta = load_metadata(data, store)
-    data_key = keysources.recover_data_key(meta, identities_for)
+    keys = keysources.keyring_of(identities_for)
+    data_key = keysources.recover_data_key(meta, keys)
     cipher = Cipher(data_key)
     docs, result = engine.decrypt_documents(
         enc_docs,
@@ -201,7 +206,7 @@ def open_(
         in_place=True,  # enc_docs are ours, and are let go
     )
     del enc_docs
-    opened = Opened(store, docs, meta, data_key, result.stash)
+    opened = Opened(store, docs, meta, data_key, result.stash, keys=keys)
     check_mac(cipher, meta, result.mac, ignore=ignore_mac)
     return opened
 
@@ -281,27 +286,32 @@ def rotate(
     *,
     add: list[str] | None = None,
     remove: list[str] | None = None,
+    add_pgp: list[str] | None = None,
+    remove_pgp: list[str] | None = None,
     now: datetime | None = None,
 ) -> bytes:
-    """A new data key for every value; ``add``/``remove`` age recipients on the way."""
+    """A new data key for every value; age recipients and PGP fingerprints are added
+    (to the first group) and removed (from every group) on the way, as sops does."""
+    from sekret.sops.masterkeys import pgp
     from sekret.sops.metadata import AgeKey
 
     meta = opened.meta
     removed = set(remove or [])
+    removed_fps = {pgp.fingerprint(f) for f in remove_pgp or []}
     for group in meta.key_groups:
         group.age = [k for k in group.age if k.recipient not in removed]
+        group.others = [
+            o for o in group.others
+            if not (o.type == pgp.PGP and str(o.fields.get("fp", "")) in removed_fps)
+        ]  # fmt: skip
     for r in add or []:
         meta.key_groups[0].age.append(AgeKey(r.strip()))
-    others = [o for g in meta.key_groups for o in g.others]
-    if others:
-        raise SopsError(
-            f"cannot rotate: the file also has {others[0].type} keys, which sekret cannot re-wrap",
-            hint="remove them with sops, or rotate with sops",
-        )
+    for fp in add_pgp or []:
+        meta.key_groups[0].others.append(pgp.new_entry(fp))
     if meta.crypt_rule is None:
         meta.crypt_rule = meta.rule()
     data_key = keysources.new_data_key()
-    keysources.wrap_data_key(data_key, meta)
+    keysources.wrap_data_key(data_key, meta, opened.keys)
     # Same IVs as before (sops keeps them), new key: every ciphertext changes.
     return seal(opened.docs, opened.store, meta, data_key, now=now, stash=opened.stash)
 
@@ -310,7 +320,7 @@ def rotate(
 def update_keys(
     data: bytes,
     store: Store,
-    identities_for: keysources.IdentitySource,
+    identities_for: keysources.Keyring | keysources.IdentitySource,
     groups: list[KeyGroup],
     threshold: int,
 ) -> tuple[bytes, Metadata, Metadata]:
@@ -319,13 +329,14 @@ def update_keys(
 
     enc_docs, meta = load_metadata(data, store)
     old = copy.deepcopy(meta)
-    data_key = keysources.recover_data_key(meta, identities_for)
+    keys = keysources.keyring_of(identities_for)
+    data_key = keysources.recover_data_key(meta, keys)
     meta.key_groups = copy.deepcopy(groups)
     if len(groups) > 1:
         meta.shamir_threshold = min(threshold or meta.shamir_threshold or len(groups), len(groups))
     else:
         meta.shamir_threshold = threshold or meta.shamir_threshold
-    keysources.wrap_data_key(data_key, meta)
+    keysources.wrap_data_key(data_key, meta, keys)
     # What the values decrypt to now, for the read-back check of the new bytes (the
     # walk makes new leaves: enc_docs stay as loaded, to be compared with).
     _, before = engine.decrypt_documents(

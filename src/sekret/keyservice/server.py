@@ -2,9 +2,9 @@
 
 Each request names one key (:mod:`sekret.keyservice.wire`) and carries a data key (or
 share) to wrap, or an ``enc`` to unwrap; the answer comes from a
-:class:`~sekret.sops.services.KeyService` (the local one: the age identities of the
-process running the server). As in sops: no key → NOT_FOUND "Must provide a key", a
-key that cannot be used → UNKNOWN with the reason, a refused prompt →
+:class:`~sekret.sops.services.KeyService` (the local one: the keyring of the process
+running the server, every key type it can use). As in sops: no key → NOT_FOUND "Must
+provide a key", a key that cannot be used → UNKNOWN with the reason, a refused prompt →
 PERMISSION_DENIED "Request rejected by user". Requests are answered one at a time
 (the identities and the prompt are the server's single terminal and key store).
 """

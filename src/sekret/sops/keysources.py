@@ -1,32 +1,57 @@
 """Wrapping the data key for, and recovering it from, the file's key groups.
 
-Only age keys are used (through :mod:`sekret.age`); entries of other types are carried
-along untouched. With two or more groups the data key is split with Shamir's scheme and
-each group wraps its own share; any ``shamir_threshold`` groups recover it.
+Each master-key type is a small module of :mod:`sekret.sops.masterkeys` behind one
+interface (wrap an entry, unwrap an entry, advise); a :class:`Keyring` says which types
+this run can use, with what they need (age identities, a ``gpg``…). Entries of a type
+the keyring lacks are carried along untouched on decryption and refused on encryption.
+With two or more groups the data key is split with Shamir's scheme and each group wraps
+its own share; any ``shamir_threshold`` groups recover it.
 """
 
 from __future__ import annotations
 
-import io
 import os
-from collections.abc import Callable, Sequence
-from contextvars import ContextVar
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping, Sequence
 
-from sekret import age
 from sekret._record import field, record
-from sekret.errors import AgeError, NoIdentityMatchError, SopsError
-from sekret.sops.metadata import AgeKey, Metadata
+from sekret.errors import SekretError, SopsError
+from sekret.sops.masterkeys import Entry, MasterKeyType, entry_id, entry_type
+from sekret.sops.masterkeys.age import AgeKeys, IdentitySource, wrap_for_age
+from sekret.sops.metadata import KeyGroup, Metadata
 
-if TYPE_CHECKING:
-    from sekret.sops.services import Chain
+__all__ = ["DataKeyError", "IdentitySource", "Keyring", "wrap_for_age"]
 
 DATA_KEY_SIZE = 32
-#: Identities to try for one age recipient (lets SOPS_AGE_KEY_CMD see the recipient).
-IdentitySource = Callable[[str], Sequence[age.Identity]]
-#: The key services of the running command (sops --keyservice); None: the local keys
-#: only, without the service loop (sekret.sops.services).
-KEY_SERVICES: ContextVar[Chain | None] = ContextVar("key_services", default=None)
+#: sops's default order of key types within a group (``--decryption-order``)
+DEFAULT_ORDER = ("age", "pgp")
+
+
+@record
+class Keyring:
+    """The master-key types this run can use, by name, and the decryption order."""
+
+    types: Mapping[str, MasterKeyType]
+    order: Sequence[str] = DEFAULT_ORDER
+
+
+def keyring_of(keys: Keyring | IdentitySource | None) -> Keyring:
+    """A keyring as given, or the age-only one of an identity source."""
+    if isinstance(keys, Keyring):
+        return keys
+    return Keyring({"age": AgeKeys(keys) if keys is not None else AgeKeys()})
+
+
+def entries(group: KeyGroup) -> list[Entry]:
+    """A group's entries in file order: age first, then the others as read."""
+    return [*group.age, *group.others]
+
+
+def ordered(group: KeyGroup, order: Sequence[str]) -> list[Entry]:
+    """The entries in decryption order: the types named first (in that order), then the
+    rest in file order, as sops sorts a group's keys."""
+    rank = {name: i for i, name in enumerate(order)}
+    found = entries(group)
+    return sorted(found, key=lambda e: rank.get(entry_type(e), len(rank)))
 
 
 @record
@@ -52,7 +77,14 @@ class DataKeyError(SopsError):
 
     exit_code = 128
 
-    def __init__(self, message: str, groups: list[GroupResult], *, hint: str | None) -> None:
+    def __init__(
+        self,
+        message: str,
+        groups: list[GroupResult],
+        *,
+        hint: str | None,
+        key_types: Sequence[str] = ("age",),
+    ) -> None:
         tried = [
             f"{'group ' + str(g.index + 1) + ': ' if len(groups) > 1 else ''}"
             f"{_short(a.key)}: {a.reason or 'failed'}"
@@ -62,6 +94,8 @@ class DataKeyError(SopsError):
         ]
         super().__init__(message, hint="\n".join([*(f"tried {t}" for t in tried), hint or ""]))
         self.group_results = groups
+        #: the master-key types the file has (which next steps apply)
+        self.key_types = list(key_types)
 
     def diagnostics(self) -> str:
         lines = [self.message]
@@ -86,45 +120,24 @@ def new_data_key(*, rng: Callable[[int], bytes] = os.urandom) -> bytes:
     return rng(DATA_KEY_SIZE)
 
 
-def wrap_for_age(secret: bytes, recipient: str) -> str:
-    """The armored age file of ``secret`` for ``recipient``, as sops stores in ``enc``."""
-    try:
-        return age.encrypt(secret, [recipient], armor=True).decode()
-    except AgeError as exc:
-        raise SopsError(f"invalid age recipient {recipient[:40]!r}: {exc}", hint=exc.hint) from None
-
-
-def wrap_data_key(data_key: bytes, meta: Metadata) -> None:
-    """Set every age key's ``enc`` for ``data_key`` (split by Shamir for 2+ groups)."""
-    chain = KEY_SERVICES.get()
-    if chain is not None:
-        from sekret.sops import services
-
-        return services.wrap(data_key, meta, chain)
-    parts = split_for_groups(data_key, meta)
-    groups = meta.key_groups
-    others = sorted({o.type for g in groups for o in g.others})
-    if others:
-        # An entry without its wrapped data key makes a file sops cannot read at all.
-        raise SopsError(
-            f"cannot encrypt to {', '.join(others)} keys: sekret wraps the data key for "
-            "age keys only",
-            hint="remove those keys from the creation rule (or the key groups), "
-            "or use sops for this file",
-        )
-    for group, part in zip(groups, parts, strict=True):
-        for key in group.age:
-            key.enc = wrap_for_age(part, key.recipient)
-
-
-def split_for_groups(data_key: bytes, meta: Metadata) -> list[bytes]:
-    """What each key group wraps: the data key, or its Shamir shares for 2+ groups."""
+def wrap_data_key(data_key: bytes, meta: Metadata, keys: Keyring | None = None) -> None:
+    """Set every entry's ``enc`` for ``data_key`` (split by Shamir for 2+ groups)."""
+    ring = keyring_of(keys)
     groups = meta.key_groups
     if not groups or any(g.is_empty() for g in groups):
         # sops's own words, which its functional tests pin byte for byte
         raise SopsError(
             "Could not generate data key: [empty key group provided]",
             hint="give every key group at least one key (in .sops.yaml or with --age)",
+        )
+    missing = sorted({entry_type(e) for g in groups for e in entries(g)} - set(ring.types))
+    if missing:
+        # An entry without its wrapped data key makes a file sops cannot read at all.
+        raise SopsError(
+            f"cannot encrypt to {', '.join(missing)} keys: sekret wraps the data key for "
+            f"{' and '.join(sorted(ring.types))} keys only",
+            hint="remove those keys from the creation rule (or the key groups), "
+            "or use sops for this file",
         )
     if len(groups) > 1:
         if not meta.shamir_threshold:
@@ -134,81 +147,77 @@ def split_for_groups(data_key: bytes, meta: Metadata) -> list[bytes]:
         parts = shamir.split(data_key, len(groups), meta.shamir_threshold)
     else:
         parts = [data_key]
-    return parts
+    for group, part in zip(groups, parts, strict=True):
+        for entry in entries(group):
+            ring.types[entry_type(entry)].wrap(entry, part)
 
 
-def unwrap_age(enc: str, identities: Sequence[age.Identity]) -> bytes:
-    """What the armored age file ``enc`` wraps, opened with ``identities``."""
-    out = io.BytesIO()
-    age.decrypt_stream(io.BytesIO(enc.encode()), out, list(identities))
-    return out.getvalue()
+def _try_group(index: int, group: KeyGroup, ring: Keyring) -> tuple[GroupResult, bytes | None]:
+    result = GroupResult(index, False)
+    for entry in ordered(group, ring.order):
+        kind = ring.types.get(entry_type(entry))
+        label = entry_id(entry) if kind is not None and kind.name == "age" else (
+            f"{entry_type(entry)} {entry_id(entry)}"
+        )
+        if kind is None:
+            result.attempts.append(KeyAttempt(label, False, "not supported by sekret"))
+            continue
+        try:
+            part = kind.unwrap(entry)
+        except SekretError as exc:
+            result.attempts.append(KeyAttempt(label, False, str(exc)))
+            continue
+        result.attempts.append(KeyAttempt(label, True))
+        result.ok = True
+        return result, part
+    return result, None
 
 
-def _unwrap(key: AgeKey, identities: Sequence[age.Identity]) -> bytes:
-    return unwrap_age(key.enc, identities)
+def advice(meta: Metadata, ring: Keyring) -> str:
+    """One next step per key type present in the file."""
+    by_type: dict[str, list[Entry]] = {}
+    for group in meta.key_groups:
+        for entry in entries(group):
+            by_type.setdefault(entry_type(entry), []).append(entry)
+    lines = []
+    for name, found in sorted(by_type.items(), key=lambda kv: (kv[0] != "age", kv[0])):
+        kind = ring.types.get(name)
+        if kind is not None:
+            lines.append(kind.advice(found))
+        else:
+            lines.append(f"{name}: sekret cannot use {name} keys; decrypt this file with sops")
+    return "\n".join(lines)
 
 
-def recover_data_key(meta: Metadata, identities_for: IdentitySource) -> bytes:
+def recover_data_key(meta: Metadata, keys: Keyring | IdentitySource) -> bytes:
     """Try every group (all of them, in order, as sops does) and combine what worked."""
-    chain = KEY_SERVICES.get()
-    if chain is not None:
-        from sekret.sops import services
-
-        return services.recover(meta, identities_for, chain)
+    ring = keyring_of(keys)
     results: list[GroupResult] = []
     parts: list[bytes] = []
     for index, group in enumerate(meta.key_groups):
-        result = GroupResult(index, False)
-        for key in group.age:
-            try:
-                ids = identities_for(key.recipient)
-                if not ids:
-                    raise NoIdentityMatchError("no age identities available")
-                part = _unwrap(key, ids)
-            except NoIdentityMatchError:
-                result.attempts.append(KeyAttempt(key.recipient, False, "no identity matched"))
-                continue
-            except (AgeError, SopsError) as exc:
-                result.attempts.append(KeyAttempt(key.recipient, False, str(exc)))
-                continue
-            result.attempts.append(KeyAttempt(key.recipient, True))
-            result.ok = True
-            parts.append(part)
-            break
-        for other in group.others:
-            if not result.ok:
-                result.attempts.append(
-                    KeyAttempt(
-                        f"{other.type} {other.identifier()}", False, "not supported by sekret"
-                    )
-                )
+        result, part = _try_group(index, group, ring)
         results.append(result)
-    return combine_parts(
-        meta,
-        parts,
-        results,
-        hint="no master key was able to decrypt the file: set SOPS_AGE_KEY_FILE "
-        "(or SOPS_AGE_KEY, SOPS_AGE_KEY_CMD) to an identity of one of the recipients",
-    )
-
-
-def combine_parts(
-    meta: Metadata, parts: list[bytes], results: list[GroupResult], *, hint: str
-) -> bytes:
-    """The data key from the groups' parts (Shamir for 2+ groups), or DataKeyError."""
+        if part is not None:
+            parts.append(part)
+    types = sorted({entry_type(e) for g in meta.key_groups for e in entries(g)})
     if len(meta.key_groups) <= 1:
         if parts and len(parts[0]) == DATA_KEY_SIZE:
             return parts[0]
         raise DataKeyError(
-            "failed to get the data key required to decrypt the SOPS file", results, hint=hint
+            "failed to get the data key required to decrypt the SOPS file",
+            results,
+            key_types=types,
+            hint=f"no master key was able to decrypt the file (its keys: "
+            f"{', '.join(types)}):\n{advice(meta, ring)}",
         )
     threshold = meta.shamir_threshold or len(meta.key_groups)
     if len(parts) < threshold:
         raise DataKeyError(
             "failed to get the data key required to decrypt the SOPS file",
             results,
+            key_types=types,
             hint=f"the file needs {threshold} key groups (Shamir threshold) but only "
-            f"{len(parts)} could be opened with the identities available",
+            f"{len(parts)} could be opened with the keys available:\n{advice(meta, ring)}",
         )
     from sekret.sops import shamir
 

@@ -3,10 +3,21 @@
 A key service wraps and unwraps a data key (or a Shamir share) for one master key it is
 told about (:class:`KeyRef`). sops keeps a list of them: the local one (this process's
 own keys, unless ``--enable-local-keyservice=false``) and then each ``--keyservice``
-URI in order. Every key is wrapped by the first service that can; a key group is opened
-by its first key (in the decryption order) that any service can unwrap, the services
-asked in order. This module is that loop, pure: the remote services (gRPC) are handed
-in by the command line as objects with :class:`KeyService`'s two methods.
+URI in order; every key is wrapped by the first service that can, and unwrapped by the
+first that can.
+
+There is one dispatcher, :mod:`sekret.sops.keysources` over a
+:class:`~sekret.sops.keysources.Keyring`; services only change what a key type does:
+
+* :func:`through` makes the keyring of a command with remote services: each key type
+  becomes a :class:`ThroughServices`, which asks the local keyring's type first (when
+  the local service is on) and then each remote service, so the decryption order,
+  Shamir and the error report stay the keyring's;
+* :class:`LocalService` is the other way round, a keyring as a key service: what
+  ``sekret keyservice`` answers with (every type the keyring knows: age, pgp…).
+
+Pure: the remote services (gRPC) are handed in by the command line as objects with
+:class:`KeyService`'s two methods.
 """
 
 from __future__ import annotations
@@ -16,15 +27,13 @@ from typing import Protocol
 
 from sekret._dates import UTC, datetime
 from sekret._record import field, record
-from sekret.errors import AgeError, NoIdentityMatchError, SopsError
-from sekret.sops import keysources
-from sekret.sops.keysources import DataKeyError, GroupResult, KeyAttempt
-from sekret.sops.metadata import AgeKey, KeyGroup, Metadata, OtherKey
+from sekret.errors import SekretError, SopsError
+from sekret.sops.keysources import Keyring
+from sekret.sops.masterkeys import Entry, KeyUnavailable, MasterKeyType
+from sekret.sops.metadata import AgeKey, OtherKey, format_lastmodified
 
-#: the order sops tries a group's key types in without --decryption-order
-DEFAULT_ORDER = ("age", "pgp")
-#: how sops lists a group's keys before that sort (stores.go internalGroupFrom)
-_INTERNAL_ORDER = ("kms", "gcp_kms", "hckms", "azure_kv", "hc_vault", "pgp", "age")
+#: the key types sops knows: with remote services, any of them may be served
+SOPS_TYPES = ("age", "pgp", "kms", "gcp_kms", "azure_kv", "hc_vault", "hckms")
 #: metadata fields that are the wrapped key and its date, not the key's name
 _NOT_NAME = frozenset({"enc", "created_at"})
 
@@ -67,158 +76,186 @@ class KeyService(Protocol):
         ...
 
 
-def ref_of(entry: AgeKey | OtherKey) -> KeyRef:
+def ref_of(entry: Entry) -> KeyRef:
     """The :class:`KeyRef` of a metadata key entry (without its ``enc``)."""
     if isinstance(entry, AgeKey):
         return KeyRef("age", {"recipient": entry.recipient})
     return KeyRef(entry.type, {k: v for k, v in entry.fields.items() if k not in _NOT_NAME})
 
 
-def _enc_of(entry: AgeKey | OtherKey) -> bytes:
+def _entry_of(key: KeyRef, enc: str = "") -> Entry:
+    """A metadata entry for ``key`` (holding ``enc``), for the keyring's types."""
+    if key.type == "age":
+        return AgeKey(str(key.fields.get("recipient", "")), enc)
+    fields = dict(key.fields)
+    if enc:
+        fields["enc"] = enc
+    return OtherKey(key.type, fields)
+
+
+def _enc_of(entry: Entry) -> str:
     if isinstance(entry, AgeKey):
-        return entry.enc.encode()
-    return str(entry.fields.get("enc") or "").encode()
+        return entry.enc
+    return str(entry.fields.get("enc") or "")
 
 
 class LocalService:
-    """This process's own keys: sops's local key service (age; the hook for the rest)."""
+    """A keyring as a key service: sops's local key service, and what ``sekret
+    keyservice`` answers with (every type the keyring has)."""
 
     name = "local"
 
-    def __init__(self, identities_for: keysources.IdentitySource | None = None) -> None:
-        self._identities_for = identities_for
+    def __init__(self, keys: Keyring) -> None:
+        self._keys = keys
+
+    def _type(self, key: KeyRef) -> MasterKeyType:
+        kind = self._keys.types.get(key.type)
+        if kind is None:
+            raise ServiceError(f"sekret cannot use {key.type} keys itself")
+        return kind
 
     def encrypt(self, key: KeyRef, plaintext: bytes) -> bytes:
-        """Wrap for an age recipient (the other key types: see :func:`_unsupported`)."""
-        if key.type != "age":
-            raise _unsupported(key)
+        """Wrap ``plaintext`` with the keyring's type for ``key``."""
+        entry = _entry_of(key)
         try:
-            return keysources.wrap_for_age(plaintext, str(key.fields["recipient"])).encode()
-        except SopsError as exc:
+            self._type(key).wrap(entry, plaintext)
+        except SekretError as exc:
             raise ServiceError(exc.message) from None
+        return _enc_of(entry).encode()
 
     def decrypt(self, key: KeyRef, ciphertext: bytes) -> bytes:
-        """Unwrap with the age identities found for the recipient."""
-        if key.type != "age":
-            raise _unsupported(key)
-        recipient = str(key.fields["recipient"])
-        ids = self._identities_for(recipient) if self._identities_for else []
-        if not ids:
-            raise ServiceError("no identity matched")
+        """Unwrap ``ciphertext`` with the keyring's type for ``key``."""
+        entry = _entry_of(key, ciphertext.decode(errors="replace"))
         try:
-            return keysources.unwrap_age(ciphertext.decode(errors="replace"), ids)
-        except NoIdentityMatchError:
-            raise ServiceError("no identity matched") from None
-        except AgeError as exc:
-            raise ServiceError(str(exc)) from None
+            return self._type(key).unwrap(entry)
+        except SekretError as exc:
+            raise ServiceError(exc.message) from None
 
 
-def _unsupported(key: KeyRef) -> ServiceError:
-    return ServiceError(f"sekret cannot use {key.type} keys itself")
+class ThroughServices:
+    """One key type of a command with key services: the local keyring's type first
+    (``local``; None when the local service is off or lacks the type), then each remote
+    service in order. A :class:`~sekret.sops.masterkeys.MasterKeyType` itself."""
+
+    def __init__(
+        self,
+        name: str,
+        local: MasterKeyType | None,
+        remotes: Sequence[KeyService],
+        *,
+        local_enabled: bool = True,
+        now: datetime | None = None,
+    ) -> None:
+        self.name = name
+        self.local = local
+        self.remotes = list(remotes)
+        self.local_enabled = local_enabled
+        self.now = now
+
+    def _local_reason(self) -> list[str]:
+        if self.local_enabled and self.local is None:
+            return [f"local: sekret cannot use {self.name} keys itself"]
+        return []
+
+    def wrap(self, entry: Entry, secret: bytes) -> None:
+        """Wrap with the first service that can (sops: UpdateMasterKeysWithKeyServices)."""
+        if not self.local_enabled and not self.remotes:
+            # sops's words
+            raise SopsError(
+                "Could not generate data key: [no key services provided, cannot update "
+                "master keys]",
+                hint="enable the local key service or name one with --keyservice",
+            )
+        reasons = self._local_reason()
+        if self.local is not None:
+            try:
+                self.local.wrap(entry, secret)
+                return
+            except SekretError as exc:
+                reasons.append(f"local: {exc}")
+        ref = ref_of(entry)
+        for service in self.remotes:
+            try:
+                enc = service.encrypt(ref, secret)
+            except ServiceError as exc:
+                reasons.append(f"{service.name}: {exc.message}")
+                continue
+            self._set_enc(entry, enc.decode(errors="replace"))
+            return
+        raise SopsError(
+            f"Could not generate data key: cannot wrap it for {ref.describe()} "
+            f"({'; '.join(reasons)})",
+            hint="check that a key service can use each key (the local one: this "
+            "machine's keys; --keyservice names others)",
+        )
+
+    def _set_enc(self, entry: Entry, enc: str) -> None:
+        if isinstance(entry, AgeKey):
+            entry.enc = enc
+            return
+        when = format_lastmodified(self.now if self.now is not None else datetime.now(UTC))
+        rest = {k: v for k, v in entry.fields.items() if k not in _NOT_NAME}
+        entry.fields = {"created_at": entry.fields.get("created_at", when), "enc": enc, **rest}
+
+    def unwrap(self, entry: Entry) -> bytes:
+        """Unwrap with the first service that can (sops: decryptKeyGroup)."""
+        reasons = self._local_reason()
+        if self.local is not None:
+            try:
+                return self.local.unwrap(entry)
+            except SekretError as exc:
+                reasons.append(f"local: {exc}")
+        ref = ref_of(entry)
+        enc = _enc_of(entry).encode()
+        for service in self.remotes:
+            try:
+                return service.decrypt(ref, enc)
+            except ServiceError as exc:
+                reasons.append(f"{service.name}: {exc.message}")
+        raise KeyUnavailable("; ".join(reasons) or "no key service to ask")
+
+    def advice(self, entries: list[Entry]) -> str:
+        """The local type's advice, and the services asked."""
+        if not self.local_enabled and not self.remotes:
+            return "no key service to ask: the local one is off and no --keyservice is given"
+        lines = [self.local.advice(entries)] if self.local is not None else []
+        if self.remotes:
+            names = ", ".join(["local"] * self.local_enabled + [s.name for s in self.remotes])
+            lines.append(f"{self.name}: no key service could unwrap it (services asked: {names})")
+        return "\n".join(lines)
+
+
+def through(
+    keys: Keyring, remotes: Sequence[KeyService], *, local: bool = True,
+    now: datetime | None = None,
+) -> Keyring:  # fmt: skip
+    """``keys`` (the local service, unless ``local`` is false) and then ``remotes``, as
+    one keyring with the same decryption order, covering every type sops knows."""
+    names = [*keys.types, *(t for t in SOPS_TYPES if t not in keys.types)]
+    types: dict[str, MasterKeyType] = {
+        name: ThroughServices(
+            name, keys.types.get(name) if local else None, remotes, local_enabled=local,
+            now=now,
+        )
+        for name in names
+    }
+    return Keyring(types, keys.order)
 
 
 @record
 class Chain:
-    """The key services of one command, in the order they are asked, and the decryption
-    order of key types. ``None`` in ``services`` stands for the local service."""
+    """The key services of one command: the local one on or off, then the remote ones
+    in the order they are asked."""
 
-    services: list[KeyService | None]
-    order: list[str] = field(default_factory=list)
+    local: bool
+    remotes: list[KeyService] = field(default_factory=list)
 
-    def resolved(self, identities_for: keysources.IdentitySource | None) -> list[KeyService]:
-        """The services, the local one given ``identities_for``."""
-        return [s if s is not None else LocalService(identities_for) for s in self.services]
-
-
-def _entries(group: KeyGroup) -> list[AgeKey | OtherKey]:
-    return [*group.age, *group.others]
-
-
-def wrap(data_key: bytes, meta: Metadata, chain: Chain, *, now: datetime | None = None) -> None:
-    """Set every key's ``enc`` through the services (the first that can, per key)."""
-    services = chain.resolved(None)
-    if not services:
-        raise SopsError(
-            "Could not generate data key: [no key services provided, cannot update master keys]",
-            hint="enable the local key service or name one with --keyservice",
-        )
-    parts = keysources.split_for_groups(data_key, meta)
-    stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    errors: list[str] = []
-    for group, part in zip(meta.key_groups, parts, strict=True):
-        for entry in _entries(group):
-            ref = ref_of(entry)
-            tried: list[str] = []
-            for service in services:
-                try:
-                    enc = service.encrypt(ref, part)
-                except ServiceError as exc:
-                    tried.append(f"{service.name}: {exc.message}")
-                    continue
-                _set_enc(entry, enc.decode(errors="replace"), stamp)
-                break
-            else:
-                errors.append(f"{ref.describe()} ({'; '.join(tried)})")
-    if errors:
-        raise SopsError(
-            "Could not generate data key: cannot wrap it for " + ", ".join(errors),
-            hint="check that a key service can reach each key (the local one uses the "
-            "age recipients; --keyservice names others)",
-        )
-
-
-def _set_enc(entry: AgeKey | OtherKey, enc: str, stamp: str) -> None:
-    if isinstance(entry, AgeKey):
-        entry.enc = enc
-        return
-    entry.fields.setdefault("created_at", stamp)
-    entry.fields["enc"] = enc
-
-
-def _ordered(group: KeyGroup, order: Sequence[str]) -> list[AgeKey | OtherKey]:
-    entries = sorted(_entries(group), key=lambda e: _INTERNAL_ORDER.index(ref_of(e).type)
-                     if ref_of(e).type in _INTERNAL_ORDER else len(_INTERNAL_ORDER))
-    rank = {t: i for i, t in enumerate(order)}
-    return sorted(entries, key=lambda e: rank.get(ref_of(e).type, len(rank)))
-
-
-def recover(
-    meta: Metadata, identities_for: keysources.IdentitySource, chain: Chain
-) -> bytes:
-    """The data key, each group opened by its first key any service unwraps."""
-    services = chain.resolved(identities_for)
-    order = chain.order or list(DEFAULT_ORDER)
-    results: list[GroupResult] = []
-    parts: list[bytes] = []
-    for index, group in enumerate(meta.key_groups):
-        result = GroupResult(index, False)
-        for entry in _ordered(group, order):
-            ref = ref_of(entry)
-            reasons: list[str] = []
-            for service in services:
-                try:
-                    part = service.decrypt(ref, _enc_of(entry))
-                except ServiceError as exc:
-                    reasons.append(f"{service.name}: {exc.message}")
-                    continue
-                parts.append(part)
-                result.ok = True
-                break
-            result.attempts.append(KeyAttempt(ref.describe(), result.ok, "; ".join(reasons)))
-            if result.ok:
-                break
-        results.append(result)
-    return keysources.combine_parts(meta, parts, results, hint=_hint(services))
-
-
-def _hint(services: Sequence[KeyService]) -> str:
-    if not services:
-        return "no key service to ask: the local one is off and no --keyservice is given"
-    names = ", ".join(s.name for s in services)
-    return f"no key service could unwrap the data key (services asked: {names})"
+    def keyring(self, keys: Keyring) -> Keyring:
+        """The command's keyring: ``keys`` through these services."""
+        return through(keys, self.remotes, local=self.local)
 
 
 __all__ = [
-    "Chain", "DataKeyError", "KeyRef", "KeyService", "LocalService", "ServiceError",
-    "recover", "ref_of", "wrap",
+    "Chain", "KeyRef", "KeyService", "LocalService", "ServiceError", "ThroughServices",
+    "ref_of", "through",
 ]
