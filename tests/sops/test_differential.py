@@ -462,6 +462,17 @@ def _differential(ws: Workspace, case: Case, d: Path) -> None:
         assert not readable, f"sekret refused what sops encrypts: {enc['sekret'].err.strip()!r}"
         return
     files = {m: f_sek if m == "sekret" else f_sops for m in enc if enc[m].status == 0}
+    if "sops" in files and done["sops"][1]["sops"].status != 0:
+        # sops wrote a file it cannot read back itself (e.g. `a: -0.0` left in the clear:
+        # its MAC hashes "-0" but the file says `-0`, an integer). That is sops's bug; the
+        # file is genuinely inconsistent, so sekret must refuse it too, cleanly.
+        own = done["sops"][1]["sops"]
+        assert_clean_refusal(done["sops"][1]["sekret"])
+        assert "MAC" not in own.err or "MAC" in done["sops"][1]["sekret"].err, own.err
+        del files["sops"]
+        sops_unreadable = True
+    else:
+        sops_unreadable = False
     dec = {(m, r): res for m in files for r, res in done[m][1].items()}
     # (d) every file either tool wrote is read by both
     for (maker, reader), res in dec.items():
@@ -508,6 +519,10 @@ def _differential(ws: Workspace, case: Case, d: Path) -> None:
     reading = {k: as_written(r.out) for k, r in dec.items() if k != kk}
     rt = done["sekret"][2]
     assert rt is not None
+    if rt.text is None and sops_unreadable:
+        # sops's round trip of sekret's plaintext hits the same sops bug that made its own
+        # file unreadable: sekret's text is then read as written
+        rt = as_written(dec[kk].out)
     reading[kk] = rt
     data = {k: data_jobs[k].result() if k in data_jobs else c for k, c in reading.items()}
     want = reading[ref_key]
@@ -1200,6 +1215,7 @@ KEEP = (("unencrypted_comment_regex", "keep"),)
 @example(case=Case(b'{"a": 0}', fmt="json", output="yaml", flags=("--encrypted-regex", "^s")))
 @example(case=Case(b'{"a": [{"b": null}]}', fmt="json", output="yaml"))  # a null in a list
 @example(case=Case(b'{"a": 1e400}', fmt="json"))  # beyond float64: no tool reads the file
+@example(case=Case(b"a: -0.0\n", flags=("--encrypted-regex", "^s")))  # sops: MAC "-0", file -0
 def test_pinned_inputs(ws: Workspace, case: Case) -> None:
     differential(ws, case)
 
