@@ -351,10 +351,29 @@ class _Splicer:
         ends where the next token starts, past comments that are not its own)."""
         ends = [n.span[1] for n in _walk(value) if n.span is not None]
         if node.kind == SCALAR or node.flow:
-            ends.append(node.end)
+            trimmed = self._scalar_end(node)
+            ends = [trimmed if e == node.end else e for e in ends] + [trimmed]
         if not ends:
             raise Unsure
         return max(ends)
+
+    def _scalar_end(self, node: Node) -> int:
+        """Where a scalar ends; a block scalar that does not keep its final breaks
+        (no ``+``) ends with its last non-blank line: the blank lines after it are the
+        document's layout, not the value, and stay when it is rewritten."""
+        end = node.end
+        text = self.text
+        if node.style not in ("|", ">"):
+            return end
+        header = text[node.start : text.find("\n", node.start)].split(" #", 1)[0]
+        if "+" in header[max(header.rfind("|"), header.rfind(">")) :]:
+            return end
+        while end > node.start and text[end - 1] == "\n":
+            prev = text.rfind("\n", node.start, end - 1)
+            if prev < 0 or text[prev + 1 : end - 1].strip(" "):
+                break
+            end = prev + 1
+        return end
 
     def line_end(self, pos: int) -> int:
         """The start of the line after the one ``pos`` ends (just past its break)."""
