@@ -24,7 +24,6 @@ KEY_VARIABLES = {
     "gcp-kms": "SOPS_GCP_KMS_IDS",
     "hckms": "SOPS_HUAWEICLOUD_KMS_IDS",
     "azure-kv": "SOPS_AZURE_KEYVAULT_URLS",
-    "hc-vault-transit": "SOPS_VAULT_URIS",
 }
 _ORDER_FROM_ENV = frozenset({"decrypt", "edit", "rotate", "set", "unset", "exec-env",
                              "exec-file"})  # fmt: skip

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from sekret.cli import sops_ops
 from sekret.cli._args import Namespace
@@ -26,6 +27,9 @@ from sekret.errors import SopsError
 from sekret.files import document
 from sekret.sops import tree as t
 from sekret.sops.metadata import KeyGroup, Metadata, MetadataNotFoundError, from_dict, to_dict
+
+if TYPE_CHECKING:
+    from sekret.sops.keysources import OtherKeys
 
 
 class VersionCompareError(SopsError):
@@ -52,7 +56,9 @@ def _check_version(version: str) -> None:
         )
 
 
-def merge(old: Metadata, new: Metadata, data_key: bytes) -> Metadata:
+def merge(
+    old: Metadata, new: Metadata, data_key: bytes, keys: OtherKeys | None = None
+) -> Metadata:
     """The metadata to seal with: ``new`` as edited, its keys made valid for ``data_key``."""
     from sekret.sops import keysources
 
@@ -61,14 +67,17 @@ def merge(old: Metadata, new: Metadata, data_key: bytes) -> Metadata:
     ):
         new.key_groups = copy.deepcopy(old.key_groups)  # the enc as they were
         return new
-    if len(new.key_groups) > 1 and any(g.others for g in new.key_groups):
-        kind = next(o.type for g in new.key_groups for o in g.others)
+    usable = keys or {}
+    if len(new.key_groups) > 1 and any(
+        o.type not in usable for g in new.key_groups for o in g.others
+    ):
+        kind = next(o.type for g in new.key_groups for o in g.others if o.type not in usable)
         raise SopsError(
             f"cannot share the data key anew: the file also has {kind} keys, which sekret "
             "cannot wrap",
             hint="change these key groups with sops",
         )
-    keysources.wrap_data_key(data_key, new)
+    keysources.wrap_data_key(data_key, new, keys)
     return new
 
 
@@ -105,7 +114,7 @@ def edit_with_keys(
         if not any(not g.is_empty() for g in meta.key_groups):
             raise SopsError("no master keys were provided, so sekret can't encrypt the file")
         _check_version(meta.version)
-        return store, new_docs, merge(old, meta, opened.data_key)
+        return store, new_docs, merge(old, meta, opened.data_key, opened.keys)
 
     store, new_docs, meta = editor.edit(
         text, path, env.environ, parse=parse,

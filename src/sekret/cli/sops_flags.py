@@ -45,7 +45,6 @@ UNSUPPORTED_KEYS = {
     "gcp-kms": "GCP KMS",
     "hckms": "HuaweiCloud KMS",
     "azure-kv": "Azure Key Vault",
-    "hc-vault-transit": "HashiCorp Vault transit",
 }
 CRYPT_RULE_FLAGS = (
     "unencrypted-suffix", "encrypted-suffix", "unencrypted-regex", "encrypted-regex",
@@ -105,8 +104,15 @@ FLAGS: tuple[Flag, ...] = (
         _f((f"-{n[0]}", f"--{n}") if n in ("pgp", "kms") else (f"--{n}",), _KEYS, SUPPRESS, **_A)
         for n in UNSUPPORTED_KEYS
     ),
+    _f(("--hc-vault-transit",), _KEYS, "Vault/OpenBao transit key URIs, e.g. "
+       "https://vault.example.org:8200/v1/transit/keys/dev (comma-separated; repeatable; "
+       "or SOPS_VAULT_URIS)", **_A),
     _f(("--add-age",), {"rotate"}, "age recipients to add to the first key group", **_A),
     _f(("--rm-age",), {"rotate"}, "age recipients to remove from every key group", **_A),
+    _f(("--add-hc-vault-transit",), {"rotate"},
+       "Vault/OpenBao transit key URIs to add to the first key group", **_A),
+    _f(("--rm-hc-vault-transit",), {"rotate"},
+       "Vault/OpenBao transit key URIs to remove from every key group", **_A),
     *(_f((f"--{p}-{n}",), {"rotate"}, SUPPRESS, **_A) for n in UNSUPPORTED_KEYS
       for p in ("add", "rm")),
     _f(("--aws-profile",), _KEYS | {"rotate"}, SUPPRESS),

@@ -39,7 +39,8 @@ def run(name: str, args: Namespace, env: Environment) -> int:
         if args.args:
             raise SopsError("no positional arguments allowed", hint="name the file with --file")
         recipients = [r.strip() for a in args.age for r in a.split(",") if r.strip()]
-        if not recipients:
+        vault = sops_ops.vault_entries(args.hc_vault_transit)
+        if not recipients and not vault:
             raise SopsError(
                 "no keys given for the new key group",
                 hint="give its age recipients with --age (repeatable); sops would add an "
@@ -48,7 +49,7 @@ def run(name: str, args: Namespace, env: Environment) -> int:
         index = -1
     else:
         index = _index(args)
-        recipients = []
+        recipients, vault = [], []
     from sekret.cli._guard import no_core_dumps
 
     no_core_dumps()  # the data key is in memory
@@ -60,7 +61,7 @@ def run(name: str, args: Namespace, env: Environment) -> int:
     _, meta = sops_ops.load_metadata(data, fmt)
     groups = list(meta.key_groups)
     if name == "groups add":
-        groups.append(KeyGroup(age=[AgeKey(r) for r in recipients]))
+        groups.append(KeyGroup(age=[AgeKey(r) for r in recipients], others=vault))
     else:
         if index >= len(groups):
             raise SopsError(
@@ -76,8 +77,9 @@ def run(name: str, args: Namespace, env: Environment) -> int:
         )
     if not groups:
         raise SopsError("cannot delete the last key group: nobody could decrypt the file")
-    if len(groups) > 1 and any(g.others for g in groups):
-        kind = next(o.type for g in groups for o in g.others)
+    usable = sops_ops.other_keys(env)
+    if len(groups) > 1 and any(o.type not in usable for g in groups for o in g.others):
+        kind = next(o.type for g in groups for o in g.others if o.type not in usable)
         raise SopsError(
             f"cannot share the data key anew: the file also has {kind} keys, which sekret "
             "cannot wrap",
@@ -85,7 +87,8 @@ def run(name: str, args: Namespace, env: Environment) -> int:
         )
     try:
         out, _, _ = document.update_keys(
-            data, sops_ops.store(fmt, args, env), sops_ops.finder(env, args), groups, threshold
+            data, sops_ops.store(fmt, args, env), sops_ops.finder(env, args), groups, threshold,
+            sops_ops.other_keys(env),
         )
     except DataKeyError as exc:
         exc.exit_code = 1  # sops: "Error getting data key", a plain error here

@@ -25,6 +25,9 @@ from sekret.stores.base import Store, StoreError, format_for_path, get_store
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from sekret.files.keytypes import OtherKeyTypes
+    from sekret.sops.metadata import OtherKey
+
 #: the commands that hold plaintext or a data key: no core dumps for them
 _HARDENED = frozenset(
     {"decrypt", "edit", "set", "unset", "rotate", "exec-env", "exec-file", "updatekeys"}
@@ -78,6 +81,11 @@ def finder(env: Environment, args: Namespace | None = None) -> IdentityFinder:
         found.env = env
         return found
     return IdentityFinder(dict(env.environ), ask_passphrase=ask)
+
+
+def other_keys(env: Environment) -> OtherKeyTypes:
+    """The master-key types besides age this run can use (Vault transit…), built lazily."""
+    return files.other_keys(env.environ)
 
 
 def first_file(
@@ -234,6 +242,7 @@ def options(args: Namespace, env: Environment, name: str) -> document.EncryptOpt
     opts = files.resolve_encrypt_options(
         os.path.join(env.cwd, name),
         age=args.age,
+        hc_vault=args.hc_vault_transit,
         config_path=args.config,
         cwd=config_path(env.cwd),
         environ=env.environ,
@@ -245,6 +254,7 @@ def options(args: Namespace, env: Environment, name: str) -> document.EncryptOpt
     for w in warnings:
         _ui.warn(env, w)
     recipients = [k.recipient for g in opts.key_groups for k in g.age]
+    recipients += [f"{o.type} {o.identifier()}" for g in opts.key_groups for o in g.others]
     verbose(env, args, "encrypting for " + (", ".join(recipients) or "no age recipient"))
     return opts
 
@@ -268,7 +278,8 @@ def _encrypt(args: Namespace, env: Environment) -> int:
             setattr(args, rule, None)
     opts = options(args, env, args.filename_override or path or "")
     output = store(fmt_out, args, env) if fmt_out != fmt_in else None
-    write(env, args, path, document.encrypt(data, source, opts, output=output), secret=False)
+    out = document.encrypt(data, source, opts, output=output, keys=other_keys(env))
+    write(env, args, path, out, secret=False)
     return 0
 
 
@@ -282,7 +293,8 @@ def open_file(
     found = finder(env, args)
     try:
         opened = document.open_(
-            data, store(fmt_in, args, env), found, ignore_mac=args.ignore_mac, stash=stash
+            data, store(fmt_in, args, env), found, ignore_mac=args.ignore_mac, stash=stash,
+            keys=other_keys(env),
         )
     except StoreError as exc:
         raise load_error(exc) from None
@@ -356,12 +368,27 @@ def _rotate(args: Namespace, env: Environment, *, legacy: bool) -> int:
     check_output_flags(args, path, env)
     add = [r.strip() for a in args.add_age for r in a.split(",") if r.strip()]
     rm = [r.strip() for a in args.rm_age for r in a.split(",") if r.strip()]
-    if not os.path.exists(env.path(path)) and (add or rm):
+    add_others = vault_entries(args.add_hc_vault_transit)
+    rm_others = vault_entries(args.rm_hc_vault_transit)
+    if not os.path.exists(env.path(path)) and (add or rm or add_others or rm_others):
         raise CannotChangeKeysError(
             f"cannot add or remove keys on non-existent file {path!r}",
             hint="use the edit subcommand to make a new file",
         )
     opened = open_file(args, env, path, missing=NoFileSpecified if legacy else ReadError)
     to_output(opened, args, env, path)
-    write(env, args, path, document.rotate(opened, add=add, remove=rm), secret=False)
+    out = document.rotate(
+        opened, add=add, remove=rm, add_others=add_others, remove_others=rm_others
+    )
+    write(env, args, path, out, secret=False)
     return 0
+
+
+def vault_entries(flags: list[str]) -> list[OtherKey]:
+    """``--add-hc-vault-transit``/``--rm-hc-vault-transit`` URIs as entries."""
+    uris = [u for a in flags for u in a.split(",") if u]
+    if not uris:
+        return []
+    from sekret.sops import vault_transit
+
+    return [vault_transit.new_entry(u) for u in uris]

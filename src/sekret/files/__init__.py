@@ -28,6 +28,8 @@ from sekret.stores.base import Store, format_for_path, get_store
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from sekret.files.keytypes import OtherKeyTypes
+
 __all__ = [
     "IdentityFinder",
     "atomic_write",
@@ -75,6 +77,13 @@ def _finder(environ: Mapping[str, str] | None) -> IdentityFinder:
     return IdentityFinder(dict(os.environ if environ is None else environ))
 
 
+def other_keys(environ: Mapping[str, str]) -> OtherKeyTypes:
+    """The master-key types besides age (Vault transit…), built when a file needs one."""
+    from sekret.files.keytypes import OtherKeyTypes
+
+    return OtherKeyTypes(environ)
+
+
 @with_room
 def decrypt_bytes(
     data: bytes,
@@ -89,7 +98,8 @@ def decrypt_bytes(
     finder = finder or _finder(None)
     try:
         opened = document.open_(
-            data, get_store(fmt), finder, ignore_mac=ignore_mac, stash=False
+            data, get_store(fmt), finder, ignore_mac=ignore_mac, stash=False,
+            keys=other_keys(finder.environ),
         )
     except DataKeyError as exc:
         exc.hint = f"{exc.hint}\nidentities looked for: {finder.describe()}"
@@ -127,7 +137,10 @@ def load(
 ) -> dict[str, object]:
     """Decrypt the SOPS file at ``path`` to plain Python data (its first document)."""
     fmt = format or format_for_path(path)
-    opened = document.open_(read_input(path), get_store(fmt), _finder(environ), stash=False)
+    found = _finder(environ)
+    opened = document.open_(
+        read_input(path), get_store(fmt), found, stash=False, keys=other_keys(found.environ)
+    )
     if not opened.docs:
         return {}
     data = tree.to_python(opened.docs[0])
@@ -139,6 +152,7 @@ def resolve_encrypt_options(
     file_path: str,
     *,
     age: Sequence[str] = (),
+    hc_vault: Sequence[str] = (),
     config_path: str | None = None,
     cwd: Path | None = None,
     environ: Mapping[str, str] | None = None,
@@ -158,8 +172,16 @@ def resolve_encrypt_options(
     recipients = [r for a in age for r in a.split(",") if r.strip()]
     if not recipients and env.get("SOPS_AGE_RECIPIENTS"):
         recipients = [r for r in env["SOPS_AGE_RECIPIENTS"].split(",") if r.strip()]
-    if recipients:
-        groups = [KeyGroup(age=[AgeKey(r.strip()) for r in recipients])]
+    uris = [u for a in hc_vault for u in a.split(",") if u]
+    if not uris and env.get("SOPS_VAULT_URIS"):
+        uris = [u for u in env["SOPS_VAULT_URIS"].split(",") if u]
+    if recipients or uris:
+        others = []
+        if uris:
+            from sekret.sops import vault_transit
+
+            others = [vault_transit.new_entry(u) for u in uris]
+        groups = [KeyGroup(age=[AgeKey(r.strip()) for r in recipients], others=others)]
     elif rule is not None:
         groups = rule.key_groups  # a rule without keys fails as sops fails: no data key
     else:
@@ -185,10 +207,15 @@ def encrypt_file(
     path: str,
     *,
     age: Sequence[str] = (),
+    hc_vault: Sequence[str] = (),
     format: str | None = None,
     config: str | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> bytes:
-    """Encrypt the plaintext file at ``path`` (recipients from ``age`` or ``.sops.yaml``)."""
-    options = resolve_encrypt_options(path, age=age, config_path=config, environ=environ)
-    return document.encrypt(read_input(path), store_for(path, format), options)
+    """Encrypt the plaintext file at ``path`` (recipients from ``age``, Vault transit key
+    URIs from ``hc_vault``, or ``.sops.yaml``)."""
+    options = resolve_encrypt_options(
+        path, age=age, hc_vault=hc_vault, config_path=config, environ=environ
+    )
+    keys = other_keys(os.environ if environ is None else environ)
+    return document.encrypt(read_input(path), store_for(path, format), options, keys=keys)

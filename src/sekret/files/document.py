@@ -22,6 +22,7 @@ from sekret.sops.metadata import (
     VERSION,
     KeyGroup,
     Metadata,
+    OtherKey,
     format_lastmodified,
     from_dict,
     to_dict,
@@ -57,6 +58,8 @@ class Opened:
     data_key: bytes = field(repr=False)
     stash: engine.Stash = field(repr=False, default_factory=dict)
     mac_ok: bool = True
+    #: the master-key types besides age the file was opened with (for re-wrapping)
+    keys: keysources.OtherKeys | None = field(repr=False, default=None)
 
 
 def _now(now: datetime | None) -> datetime:
@@ -108,8 +111,10 @@ def encrypt(
     now: datetime | None = None,
     rng: Callable[[int], bytes] = os.urandom,
     output: Store | None = None,
+    keys: keysources.OtherKeys | None = None,
 ) -> bytes:
-    """Encrypt a plaintext file for ``options.key_groups`` (emitted by ``output``)."""
+    """Encrypt a plaintext file for ``options.key_groups`` (emitted by ``output``);
+    ``keys``: the master-key types besides age that can wrap the data key."""
     if store.has_metadata(data):
         raise AlreadyEncryptedError(
             "the file is already encrypted", hint="decrypt it first, or use edit/set/rotate"
@@ -129,7 +134,7 @@ def encrypt(
     )
     CryptRules(meta.crypt_rule)  # a bad regex fails before any key is made
     data_key = keysources.new_data_key(rng=rng)
-    keysources.wrap_data_key(data_key, meta)
+    keysources.wrap_data_key(data_key, meta, keys)
     if output is not None and output is not store:
         docs = [t.strip_spans(d) for d in docs]
         _check_convertible(docs, output)
@@ -183,6 +188,7 @@ def open_(
     *,
     ignore_mac: bool = False,
     stash: bool = True,
+    keys: keysources.OtherKeys | None = None,
 ) -> Opened:
     """Decrypt a SOPS file; check its MAC unless ``ignore_mac``.
 
@@ -190,7 +196,7 @@ def open_(
     resealed with unchanged values keeping their ciphertext).
     """
     enc_docs, meta = load_metadata(data, store)
-    data_key = keysources.recover_data_key(meta, identities_for)
+    data_key = keysources.recover_data_key(meta, identities_for, keys)
     cipher = Cipher(data_key)
     docs, result = engine.decrypt_documents(
         enc_docs,
@@ -201,7 +207,7 @@ def open_(
         in_place=True,  # enc_docs are ours, and are let go
     )
     del enc_docs
-    opened = Opened(store, docs, meta, data_key, result.stash)
+    opened = Opened(store, docs, meta, data_key, result.stash, keys=keys)
     check_mac(cipher, meta, result.mac, ignore=ignore_mac)
     return opened
 
@@ -281,18 +287,25 @@ def rotate(
     *,
     add: list[str] | None = None,
     remove: list[str] | None = None,
+    add_others: list[OtherKey] | None = None,
+    remove_others: list[OtherKey] | None = None,
     now: datetime | None = None,
 ) -> bytes:
-    """A new data key for every value; ``add``/``remove`` age recipients on the way."""
+    """A new data key for every value; ``add``/``remove`` age recipients on the way
+    (and other keys: added to the first group, removed from every group, as sops does)."""
     from sekret.sops.metadata import AgeKey
 
     meta = opened.meta
     removed = set(remove or [])
+    gone = {(o.type, o.identifier()) for o in remove_others or []}
     for group in meta.key_groups:
         group.age = [k for k in group.age if k.recipient not in removed]
+        group.others = [o for o in group.others if (o.type, o.identifier()) not in gone]
     for r in add or []:
         meta.key_groups[0].age.append(AgeKey(r.strip()))
-    others = [o for g in meta.key_groups for o in g.others]
+    meta.key_groups[0].others.extend(add_others or [])
+    usable = opened.keys or {}
+    others = [o for g in meta.key_groups for o in g.others if o.type not in usable]
     if others:
         raise SopsError(
             f"cannot rotate: the file also has {others[0].type} keys, which sekret cannot re-wrap",
@@ -301,7 +314,7 @@ def rotate(
     if meta.crypt_rule is None:
         meta.crypt_rule = meta.rule()
     data_key = keysources.new_data_key()
-    keysources.wrap_data_key(data_key, meta)
+    keysources.wrap_data_key(data_key, meta, opened.keys)
     # Same IVs as before (sops keeps them), new key: every ciphertext changes.
     return seal(opened.docs, opened.store, meta, data_key, now=now, stash=opened.stash)
 
@@ -313,19 +326,20 @@ def update_keys(
     identities_for: keysources.IdentitySource,
     groups: list[KeyGroup],
     threshold: int,
+    keys: keysources.OtherKeys | None = None,
 ) -> tuple[bytes, Metadata, Metadata]:
     """Re-wrap the existing data key for ``groups``; values, MAC and lastmodified stay."""
     import copy
 
     enc_docs, meta = load_metadata(data, store)
     old = copy.deepcopy(meta)
-    data_key = keysources.recover_data_key(meta, identities_for)
+    data_key = keysources.recover_data_key(meta, identities_for, keys)
     meta.key_groups = copy.deepcopy(groups)
     if len(groups) > 1:
         meta.shamir_threshold = min(threshold or meta.shamir_threshold or len(groups), len(groups))
     else:
         meta.shamir_threshold = threshold or meta.shamir_threshold
-    keysources.wrap_data_key(data_key, meta)
+    keysources.wrap_data_key(data_key, meta, keys)
     # What the values decrypt to now, for the read-back check of the new bytes (the
     # walk makes new leaves: enc_docs stay as loaded, to be compared with).
     _, before = engine.decrypt_documents(

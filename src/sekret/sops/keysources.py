@@ -1,24 +1,47 @@
 """Wrapping the data key for, and recovering it from, the file's key groups.
 
-Only age keys are used (through :mod:`sekret.age`); entries of other types are carried
-along untouched. With two or more groups the data key is split with Shamir's scheme and
-each group wraps its own share; any ``shamir_threshold`` groups recover it.
+age keys are used through :mod:`sekret.age`; entries of other types through the
+:class:`OtherKeyType` the caller gives for them (``keys``: e.g. ``hc_vault``, see
+:mod:`sekret.sops.vault_transit`), or are carried along untouched. With two or more
+groups the data key is split with Shamir's scheme and each group wraps its own share;
+any ``shamir_threshold`` groups recover it.
 """
 
 from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol
 
 from sekret import age
 from sekret._record import field, record
 from sekret.errors import AgeError, NoIdentityMatchError, SopsError
-from sekret.sops.metadata import AgeKey, Metadata
+from sekret.sops.metadata import AgeKey, Metadata, OtherKey
 
 DATA_KEY_SIZE = 32
 #: Identities to try for one age recipient (lets SOPS_AGE_KEY_CMD see the recipient).
 IdentitySource = Callable[[str], Sequence[age.Identity]]
+
+
+class OtherKeyType(Protocol):
+    """A master-key type besides age: wraps a secret into an entry, unwraps it again."""
+
+    def wrap(self, entry: OtherKey, secret: bytes) -> None:
+        """Set the entry's ``enc`` (and what sops writes with it) for ``secret``."""
+        ...
+
+    def unwrap(self, entry: OtherKey) -> bytes:
+        """The secret wrapped in the entry (a :class:`SopsError` if not here)."""
+        ...
+
+    def advice(self, entries: list[OtherKey]) -> str:
+        """The next step when none of ``entries`` (all of this type) could be used."""
+        ...
+
+
+#: the master-key types besides age a run can use, by metadata type name
+OtherKeys = Mapping[str, OtherKeyType]
 
 
 @record
@@ -86,8 +109,9 @@ def wrap_for_age(secret: bytes, recipient: str) -> str:
         raise SopsError(f"invalid age recipient {recipient[:40]!r}: {exc}", hint=exc.hint) from None
 
 
-def wrap_data_key(data_key: bytes, meta: Metadata) -> None:
-    """Set every age key's ``enc`` for ``data_key`` (split by Shamir for 2+ groups)."""
+def wrap_data_key(data_key: bytes, meta: Metadata, keys: OtherKeys | None = None) -> None:
+    """Set every key's ``enc`` for ``data_key`` (split by Shamir for 2+ groups)."""
+    keys = keys or {}
     groups = meta.key_groups
     if not groups or any(g.is_empty() for g in groups):
         # sops's own words, which its functional tests pin byte for byte
@@ -103,18 +127,20 @@ def wrap_data_key(data_key: bytes, meta: Metadata) -> None:
         parts = shamir.split(data_key, len(groups), meta.shamir_threshold)
     else:
         parts = [data_key]
-    others = sorted({o.type for g in groups for o in g.others})
+    others = sorted({o.type for g in groups for o in g.others if o.type not in keys})
     if others:
         # An entry without its wrapped data key makes a file sops cannot read at all.
         raise SopsError(
             f"cannot encrypt to {', '.join(others)} keys: sekret wraps the data key for "
-            "age keys only",
+            f"{', '.join(['age', *sorted(keys)])} keys only",
             hint="remove those keys from the creation rule (or the key groups), "
             "or use sops for this file",
         )
     for group, part in zip(groups, parts, strict=True):
         for key in group.age:
             key.enc = wrap_for_age(part, key.recipient)
+        for other in group.others:
+            keys[other.type].wrap(other, part)
 
 
 def _unwrap(key: AgeKey, identities: Sequence[age.Identity]) -> bytes:
@@ -123,8 +149,11 @@ def _unwrap(key: AgeKey, identities: Sequence[age.Identity]) -> bytes:
     return out.getvalue()
 
 
-def recover_data_key(meta: Metadata, identities_for: IdentitySource) -> bytes:
+def recover_data_key(
+    meta: Metadata, identities_for: IdentitySource, keys: OtherKeys | None = None
+) -> bytes:
     """Try every group (all of them, in order, as sops does) and combine what worked."""
+    keys = keys or {}
     results: list[GroupResult] = []
     parts: list[bytes] = []
     for index, group in enumerate(meta.key_groups):
@@ -146,12 +175,20 @@ def recover_data_key(meta: Metadata, identities_for: IdentitySource) -> bytes:
             parts.append(part)
             break
         for other in group.others:
-            if not result.ok:
-                result.attempts.append(
-                    KeyAttempt(
-                        f"{other.type} {other.identifier()}", False, "not supported by sekret"
-                    )
-                )
+            if result.ok:
+                break
+            label = f"{other.type} {other.identifier()}"
+            if other.type not in keys:
+                result.attempts.append(KeyAttempt(label, False, "not supported by sekret"))
+                continue
+            try:
+                part = keys[other.type].unwrap(other)
+            except SopsError as exc:
+                result.attempts.append(KeyAttempt(label, False, str(exc)))
+                continue
+            result.attempts.append(KeyAttempt(label, True))
+            result.ok = True
+            parts.append(part)
         results.append(result)
     if len(meta.key_groups) <= 1:
         if parts and len(parts[0]) == DATA_KEY_SIZE:
@@ -159,8 +196,7 @@ def recover_data_key(meta: Metadata, identities_for: IdentitySource) -> bytes:
         raise DataKeyError(
             "failed to get the data key required to decrypt the SOPS file",
             results,
-            hint="no master key was able to decrypt the file: set SOPS_AGE_KEY_FILE "
-            "(or SOPS_AGE_KEY, SOPS_AGE_KEY_CMD) to an identity of one of the recipients",
+            hint=_advice(meta, keys),
         )
     threshold = meta.shamir_threshold or len(meta.key_groups)
     if len(parts) < threshold:
@@ -173,3 +209,23 @@ def recover_data_key(meta: Metadata, identities_for: IdentitySource) -> bytes:
     from sekret.sops import shamir
 
     return shamir.combine(parts)
+
+
+def _advice(meta: Metadata, keys: OtherKeys) -> str:
+    """The next step for each key type the file has."""
+    lines = []
+    if any(g.age for g in meta.key_groups):
+        lines.append(
+            "age: set SOPS_AGE_KEY_FILE (or SOPS_AGE_KEY, SOPS_AGE_KEY_CMD) to an identity "
+            "of one of the recipients"
+        )
+    by_type: dict[str, list[OtherKey]] = {}
+    for group in meta.key_groups:
+        for other in group.others:
+            by_type.setdefault(other.type, []).append(other)
+    for name, found in sorted(by_type.items()):
+        if name in keys:
+            lines.append(keys[name].advice(found))
+        else:
+            lines.append(f"{name}: sekret cannot use {name} keys; decrypt this file with sops")
+    return "no master key was able to decrypt the file:\n" + "\n".join(lines)
