@@ -34,6 +34,10 @@ KEPT_OUT = {
     "argparse": "sekret.cli._args parses the command line; argparse only writes -h",
     "gettext": "argparse's messages (translated through gettext)",
     "locale": "gettext's first lookup imports it",
+    "sekret.sops.vault_transit": "only files with hc_vault (Vault transit) keys",
+    "sekret.files.vault": "the Vault HTTP client, only when a Vault server is asked",
+    "urllib.request": "HTTP, only for Vault/OpenBao servers",
+    "ssl": "TLS, only for Vault/OpenBao servers",
 }
 
 

@@ -14,9 +14,9 @@ from tests.sops.conftest import Key, clean_env, sekret, sops
     [
         "pgp: FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4\n    age: {age}\n",
         "key_groups:\n      - age: [{age}]\n        kms: [{{arn: 'arn:aws:kms:x'}}]\n",
-        "hc_vault_transit_uri: https://vault.example:8200/v1/transit/keys/k\n    age: {age}\n",
+        "gcp_kms: projects/p/locations/l/keyRings/r/cryptoKeys/k\n    age: {age}\n",
     ],
-    ids=["pgp", "kms-in-group", "vault"],
+    ids=["pgp", "kms-in-group", "gcp-kms"],
 )
 def test_a_rule_with_keys_sekret_cannot_wrap_is_refused(
     tmp_path: Path, keys: list[Key], rule: str
@@ -30,7 +30,7 @@ def test_a_rule_with_keys_sekret_cannot_wrap_is_refused(
     (tmp_path / "s.yaml").write_text("a: 1\n")
     r = sekret(["encrypt", "-i", "s.yaml"], tmp_path, clean_env(key))
     assert r.status != 0
-    assert r.err.startswith("sekret: error: cannot encrypt to ") and "age keys only" in r.err
+    assert r.err.startswith("sekret: error: cannot encrypt to ") and "keys only" in r.err
     assert (tmp_path / "s.yaml").read_text() == "a: 1\n"
 
 

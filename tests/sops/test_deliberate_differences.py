@@ -637,6 +637,11 @@ def test_age_only(tmp_path: Path, keys: list[Key]) -> None:
         assert sops(["rotate", "-i", "e.yaml"], tmp_path, env).status == 0
         assert yaml.safe_load((tmp_path / "e.yaml").read_text())["sops"]["pgp"] != pgp_entry
         assert sops(["decrypt", "e.yaml"], tmp_path, pgp_only).out == b"a: 2\n"
+        # Vault transit keys are used (tests/sops/vault): the key is tried, not refused
+        vault = "http://127.0.0.1:9/v1/transit/keys/k"
+        ours = sekret(["encrypt", "--hc-vault-transit", vault, "p.yaml"], tmp_path, env)
+        assert ours.status == 1 and "cannot reach the Vault server" in ours.err
+        assert "not supported" not in ours.err
     finally:
         gpgconf = shutil.which("gpgconf")
         if gpgconf:

@@ -132,7 +132,7 @@ def wrap_data_key(data_key: bytes, meta: Metadata, keys: OtherKeys | None = None
         # An entry without its wrapped data key makes a file sops cannot read at all.
         raise SopsError(
             f"cannot encrypt to {', '.join(others)} keys: sekret wraps the data key for "
-            f"{', '.join(['age', *sorted(keys)])} keys only",
+            f"{' and '.join(['age', *sorted(keys)])} keys only",
             hint="remove those keys from the creation rule (or the key groups), "
             "or use sops for this file",
         )
