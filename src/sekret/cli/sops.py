@@ -32,6 +32,8 @@ DESCRIPTIONS = {
     "filestatus": 'print {"encrypted":true} or {"encrypted":false}',
     "groups add": "add a key group (age recipients) to a SOPS file",
     "groups delete": "delete the key group INDEX (counted from 0) of a SOPS file",
+    "publish": "write a SOPS file's values to the Vault/OpenBao KV path of its "
+    ".sops.yaml destination_rules entry",
 }
 USAGES = {
     "set": "sekret set [options] FILE PATH [VALUE]",
@@ -41,6 +43,7 @@ USAGES = {
     "updatekeys": "sekret updatekeys [options] FILE...",
     "groups add": "sekret groups add --file FILE --age RECIPIENT... [-i] [options]",
     "groups delete": "sekret groups delete --file FILE [-i] [options] INDEX",
+    "publish": "sekret publish [-y] [--omit-extensions] [--recursive] FILE|DIR",
 }
 
 EPILOG = """\
@@ -54,8 +57,10 @@ examples:
   sekret --config ops/.sops.yaml encrypt -i secrets.yaml   (sops's global flags work too)
 identities: SOPS_AGE_KEY_FILE, SOPS_AGE_KEY, SOPS_AGE_KEY_CMD,
   ~/.config/sops/age/keys.txt, SOPS_AGE_SSH_PRIVATE_KEY_FILE, ~/.ssh/id_ed25519
-not supported yet (refused): PGP, AWS/GCP/HuaweiCloud KMS, Azure Key Vault and Vault
-  transit keys (--pgp, --kms, …, --add-pgp, …) and key services (--keyservice)
+Vault/OpenBao transit keys: --hc-vault-transit URI (or SOPS_VAULT_URIS), with
+  VAULT_TOKEN or ~/.vault-token
+not supported yet (refused): PGP, AWS/GCP/HuaweiCloud KMS and Azure Key Vault keys
+  (--pgp, --kms, …, --add-pgp, …), key services (--keyservice), S3/GCS publishing
 accepted and without effect, as in sops: --disable-version-check, --check-for-updates,
   --enable-local-keyservice; --aws-profile and --encryption-context (KMS only) warn
 flags a command does not use are refused with exit status 1 (sops ignores them)

@@ -24,7 +24,7 @@ FORMATS = ("yaml", "json", "dotenv", "ini", "binary")
 #: every sops command sekret runs, as the flag table names them
 MODES = (
     "encrypt", "decrypt", "edit", "set", "unset", "updatekeys", "rotate", "exec-env",
-    "exec-file", "filestatus", "groups add", "groups delete",
+    "exec-file", "filestatus", "groups add", "groups delete", "publish",
 )
 LEGACY = "legacy"  # only sops's top-level form (sekret -d FILE …)
 _ALL = frozenset(MODES)
@@ -128,7 +128,7 @@ FLAGS: tuple[Flag, ...] = (
        choices=FORMATS),
     _f(("--output-type",), _EMITTING - _GROUPS - {"updatekeys"},
        "the output format (default: from the extension)", choices=FORMATS),
-    _f(("--filename-override",), _ALL - _GROUPS - {"updatekeys"},
+    _f(("--filename-override",), _ALL - _GROUPS - {"updatekeys", "publish"},
        "the file name used for the format and the .sops.yaml rules"),
     _f(("-i", "--in-place"), {"encrypt", "decrypt", "rotate", "edit", "set", "unset"} | _GROUPS,
        "write the result over FILE (edit, set and unset always do)", **_T),
@@ -151,7 +151,9 @@ FLAGS: tuple[Flag, ...] = (
     _f(("--value-file",), {"set"}, "the third argument is a file holding the value", **_T),
     _f(("--value-stdin",), {"set"}, "read the value from standard input", **_T),
     _f(("--idempotent",), {"set", "unset"}, "do not write the file when nothing changes", **_T),
-    _f(("-y", "--yes"), {"updatekeys"}, "do not ask for confirmation", **_T),
+    _f(("-y", "--yes"), {"updatekeys", "publish"}, "do not ask for confirmation", **_T),
+    _f(("--omit-extensions",), {"publish"}, "publish FILE.yaml as FILE", **_T),
+    _f(("--recursive",), {"publish"}, "publish every file below a directory", **_T),
     _f(("--user",), {"exec-env", "exec-file"}, "run the command as this user (needs root)"),
     _f(("--background",), {"exec-env", "exec-file"},
        "do not wait for the command (deprecated in sops)", **_T),

@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 
 #: the commands that hold plaintext or a data key: no core dumps for them
 _HARDENED = frozenset(
-    {"decrypt", "edit", "set", "unset", "rotate", "exec-env", "exec-file", "updatekeys"}
+    {"decrypt", "edit", "set", "unset", "rotate", "exec-env", "exec-file", "updatekeys",
+     "publish"}
 )
 #: the commands whose extra positional arguments sops ignores (with a warning)
 _FIRST_ONLY = frozenset({"decrypt", "encrypt", "rotate", "edit", "filestatus"})
@@ -217,6 +218,10 @@ def dispatch(name: str, args: Namespace, env: Environment, *, legacy: bool = Fal
         return (sops_keys.updatekeys if name == "updatekeys" else sops_keys.filestatus)(
             args, env
         )
+    if name == "publish":
+        from sekret.cli import sops_publish
+
+        return sops_publish.publish(args, env)
     if name == "encrypt":
         return _encrypt(args, env)
     if name == "decrypt":
