@@ -104,18 +104,20 @@ def run_timed(argv: Sequence[str], *, stdin: Path | None = None,
             rfile = Path(name)
             stack.callback(rfile.unlink, missing_ok=True)
             full = [GNU_TIME, "-q", "-f", "%U %S %M", "-o", name, *argv]
+        # stderr goes to a file, not a pipe: a child that writes more than a pipe holds
+        # (hundreds of per-file lines) would block, as nothing reads the pipe until it exits
+        ferr = stack.enter_context(tempfile.TemporaryFile())
         busy0 = busy_seconds()
         start = time.perf_counter()
-        proc = subprocess.Popen(full, stdin=fin, stdout=fout, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(full, stdin=fin, stdout=fout, stderr=ferr)
         # wait4 reaps the child and returns its own rusage (not the sum of all children).
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         busy1 = busy_seconds()
         busy = busy1 - busy0 if busy0 is not None and busy1 is not None else None
         proc.returncode = os.waitstatus_to_exitcode(status)
-        assert proc.stderr is not None
-        err = proc.stderr.read().decode(errors="replace").strip()
-        proc.stderr.close()
+        ferr.seek(0)
+        err = ferr.read().decode(errors="replace").strip()
         if proc.returncode != 0:
             raise CheckFailed(f"{' '.join(argv)} exited {proc.returncode}: {err}")
         if rfile is not None:

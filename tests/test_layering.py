@@ -18,9 +18,12 @@ HELPERS = {"_sensitive", "_record", "_lazy_re", "_dates"}
 #: top-level part of sekret → the parts it may import (besides itself).
 ALLOWED: dict[str, set[str]] = {
     "cli": {"files", "install", "gitcrypt", "hosts", "sops", "stores", "age", "crypto", "errors",
-            "__init__", "_depth", *HELPERS},
-    "files": {"stores", "sops", "age", "errors", "_depth", *HELPERS},
-    "install": {"files", "sops", "stores", "age", "errors", *HELPERS},
+            "pgp", "__init__", "_depth", *HELPERS},
+    "files": {"stores", "sops", "age", "pgp", "errors", "_depth", *HELPERS},
+    "install": {"files", "sops", "stores", "age", "pgp", "errors", *HELPERS},
+    # the user's gpg, for sops pgp keys and sops-nix gnupgHome; the OpenPGP key of an
+    # RSA SSH key (sshrsa: its RSA numbers and signature come from crypto)
+    "pgp": {"crypto", "errors", *HELPERS},
     "gitcrypt": {"crypto", "age", "errors", *HELPERS},
     "hosts": {"files", "install", "crypto", "age", "errors", *HELPERS},  # config text edits
     "stores": {"sops", "errors", "_depth", *HELPERS},
@@ -44,6 +47,7 @@ IO_ALLOWED = {
     "install/host.py",  # the installer's reads: key files, sources, old generation, NSS users
     "gitcrypt/repo.py",  # runs git
     "age/_plugin_process.py",  # starts age-plugin-NAME programs (the plugin protocol needs a child)
+    "pgp/gpg.py",  # runs the user's gpg (sops's pgp master keys)
     "__main__.py",
 }
 IO_PREFIXES = ("cli/", "files/")  # files.py grew into a package: the path-level API

@@ -1,7 +1,7 @@
 """The ``sops-install-secrets`` entry point: Go's flag syntax, exit statuses, and the
 age cases of sops-nix's ``main_test.go`` (TestAge, TestAgeWithSSH, TestValidateManifest)
-with manifests shaped as its Go encoder writes them. (testGPG and testSSHKey are PGP:
-issue 17.)"""
+with manifests shaped as its Go encoder writes them. (testGPG and testSSHKey are in
+``test_sopsnix_pgp.py``.)"""
 
 from __future__ import annotations
 

@@ -3,8 +3,8 @@
 ``checks/nixos-test.nix`` is evaluated as it is (each test's node, with
 ``sops.package = sekret``), ``checks/home-manager.nix`` likewise; the rendered activation
 snippets, units and build checks run below ``tmp_path`` (:mod:`tests.nixeval`), and the
-assertions are the VM tests' own. The PGP cases (``ssh-keys``, ``pgp-keys``) belong to
-issue 17 and are not here.
+assertions are the VM tests' own. The PGP cases (``ssh-keys``, ``pgp-keys``) are in
+``test_sopsnix_pgp.py``.
 """
 
 from __future__ import annotations

@@ -846,9 +846,9 @@ def test_flags_sekret_cannot_honour_are_never_ignored(world: World, tmp_path: Pa
     for args, message in (
         (["decrypt", "--keyservice", "tcp://127.0.0.1:1", "ep.yaml"], "key services"),
         (["decrypt", "--enable-local-keyservice=false", "ep.yaml"], "no key service client"),
-        (["encrypt", "--age", world.recipients[0], "p.yaml"], "SOPS_PGP_FP is set"),
+        (["encrypt", "--age", world.recipients[0], "p.yaml"], "SOPS_KMS_ARN is set"),
     ):
-        extra = {"SOPS_PGP_FP": "ABCDEF"} if "encrypt" in args else {}
+        extra = {"SOPS_KMS_ARN": "arn:aws:kms:us-east-1:0:key/x"} if "encrypt" in args else {}
         r = _sekret(args, d, {**env, **extra})
         assert r.status == 1 and message in r.err.splitlines()[0], (args, r.err)
     r = _sekret(["decrypt", "ep.yaml"], d, {**env, "SOPS_KEYSERVICE": "tcp://127.0.0.1:1"})

@@ -12,11 +12,10 @@ from tests.sops.conftest import Key, clean_env, sekret, sops
 @pytest.mark.parametrize(
     "rule",
     [
-        "pgp: FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4\n    age: {age}\n",
         "key_groups:\n      - age: [{age}]\n        kms: [{{arn: 'arn:aws:kms:x'}}]\n",
         "gcp_kms: projects/p/locations/l/keyRings/r/cryptoKeys/k\n    age: {age}\n",
     ],
-    ids=["pgp", "kms-in-group", "gcp-kms"],
+    ids=["kms-in-group", "gcp-kms"],
 )
 def test_a_rule_with_keys_sekret_cannot_wrap_is_refused(
     tmp_path: Path, keys: list[Key], rule: str
@@ -30,7 +29,27 @@ def test_a_rule_with_keys_sekret_cannot_wrap_is_refused(
     (tmp_path / "s.yaml").write_text("a: 1\n")
     r = sekret(["encrypt", "-i", "s.yaml"], tmp_path, clean_env(key))
     assert r.status != 0
-    assert r.err.startswith("sekret: error: cannot encrypt to ") and "keys only" in r.err
+    assert r.err.startswith("sekret: error: cannot encrypt to ") and "pgp keys only" in r.err
+    assert (tmp_path / "s.yaml").read_text() == "a: 1\n"
+
+
+def test_a_pgp_key_missing_from_the_keyring_is_refused(tmp_path: Path, keys: list[Key]) -> None:
+    """gpg's own reason, and no file written (an entry without enc is unreadable)."""
+    key = keys[0]
+    gnupg = tmp_path / "g"
+    gnupg.mkdir(mode=0o700)
+    (tmp_path / ".sops.yaml").write_text(
+        "creation_rules:\n  - pgp: FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4\n"
+        f"    age: {key.recipient}\n"
+    )
+    (tmp_path / "s.yaml").write_text("a: 1\n")
+    r = sekret(["encrypt", "-i", "s.yaml"], tmp_path, clean_env(key, GNUPGHOME=str(gnupg)))
+    assert r.status == 1
+    assert r.err.startswith(
+        "sekret: error: failed to encrypt the data key with pgp key "
+        "FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4: gpg: "
+    ), r.err
+    assert "No public key" in r.err and "sekret: hint: import the public key" in r.err
     assert (tmp_path / "s.yaml").read_text() == "a: 1\n"
 
 

@@ -13,7 +13,6 @@ import os
 import pwd
 import re
 import resource
-import shutil
 import subprocess
 import sys
 import time
@@ -22,7 +21,6 @@ from pathlib import Path
 
 import yaml
 
-from tests.conftest import require_tool
 from tests.sops.conftest import Key, Result, clean_env, sekret, sops, sops_path
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -585,68 +583,47 @@ def test_decryption_order(tmp_path: Path, keys: list[Key]) -> None:
     assert ours.status == 1 and "unknown decryption key type 'AGE'" in ours.err
 
 
-def _gpg_key(home: Path) -> str:
-    """A fresh PGP key (no passphrase) in ``home``; its fingerprint."""
-    gpg = require_tool("gpg")
-    home.mkdir(mode=0o700)
-    env = {**os.environ, "GNUPGHOME": str(home)}
-    subprocess.run([gpg, "--batch", "--passphrase", "", "--quick-gen-key",
-                    "sekret test <test@example.invalid>", "future-default", "default", "never"],
-                   env=env, check=True, capture_output=True, timeout=60)  # fmt: skip
-    out = subprocess.run([gpg, "--list-keys", "--with-colons"], env=env, check=True,
-                         capture_output=True, text=True, timeout=60).stdout  # fmt: skip
-    return next(line.split(":")[9] for line in out.splitlines() if line.startswith("fpr:"))
-
-
 def test_age_only(tmp_path: Path, keys: list[Key]) -> None:
     """age-only"""
     key = keys[0]
-    gnupg = tmp_path / "gnupg"
-    fpr = _gpg_key(gnupg)
-    home = tmp_path / "home"
-    home.mkdir()
-    env = clean_env(key, GNUPGHOME=str(gnupg), HOME=str(home))
-    pgp_only = clean_env(None, GNUPGHOME=str(gnupg), HOME=str(home))
-    try:
-        (tmp_path / "p.yaml").write_text("a: 1\n")
-        # a new file for age and PGP: sops makes it, sekret refuses
-        args = ["encrypt", "--age", key.recipient, "--pgp", fpr, "--output", "e.yaml", "p.yaml"]
-        assert sops(args, tmp_path, env).status == 0
-        ours = sekret([*args[:-3], "p.yaml"], tmp_path, env)
-        assert ours.status == 1 and "--pgp: PGP keys are not supported by sekret" in ours.err
-        theirs = sops(["encrypt", "--age", key.recipient, "p.yaml"], tmp_path,
-                      {**env, "SOPS_PGP_FP": fpr})  # fmt: skip
-        assert theirs.status == 0 and yaml.safe_load(theirs.out)["sops"]["pgp"][0]["fp"] == fpr
-        ours = sekret(["encrypt", "--age", key.recipient, "p.yaml"], tmp_path,
-                      {**env, "SOPS_PGP_FP": fpr})  # fmt: skip
-        assert ours.status == 1 and "SOPS_PGP_FP is set" in ours.err
-        # the PGP key opens the file for sops, not for sekret
-        assert sops(["decrypt", "e.yaml"], tmp_path, pgp_only).out == b"a: 1\n"
-        ours = sekret(["decrypt", "e.yaml"], tmp_path, pgp_only)
-        assert ours.status == 128 and f"pgp {fpr}: not supported by sekret" in ours.err
-        # sekret edits the file with its PGP entry kept as it is (still good for sops)
-        pgp_entry = yaml.safe_load((tmp_path / "e.yaml").read_text())["sops"]["pgp"]
-        assert sekret(["set", "e.yaml", '["a"]', "2"], tmp_path, env).status == 0
-        assert yaml.safe_load((tmp_path / "e.yaml").read_text())["sops"]["pgp"] == pgp_entry
-        assert sops(["decrypt", "e.yaml"], tmp_path, pgp_only).out == b"a: 2\n"
-        # a new data key needs every key: sekret refuses to rotate, sops rotates
-        before = (tmp_path / "e.yaml").read_bytes()
-        ours = sekret(["rotate", "-i", "e.yaml"], tmp_path, env)
-        assert ours.status == 1 and "the file also has pgp keys" in ours.err
-        assert (tmp_path / "e.yaml").read_bytes() == before
-        assert sops(["rotate", "-i", "e.yaml"], tmp_path, env).status == 0
-        assert yaml.safe_load((tmp_path / "e.yaml").read_text())["sops"]["pgp"] != pgp_entry
-        assert sops(["decrypt", "e.yaml"], tmp_path, pgp_only).out == b"a: 2\n"
-        # Vault transit keys are used (tests/sops/vault): the key is tried, not refused
-        vault = "http://127.0.0.1:9/v1/transit/keys/k"
-        ours = sekret(["encrypt", "--hc-vault-transit", vault, "p.yaml"], tmp_path, env)
-        assert ours.status == 1 and "cannot reach the Vault server" in ours.err
+    env = clean_env(key)
+    _encrypted_by_sops(tmp_path, key, "e.yaml", "a: 1\n")
+    # a cloud KMS key in the file (sops would try it after the age key)
+    doc = (tmp_path / "e.yaml").read_text()
+    kms = ("    kms:\n        - arn: arn:aws:kms:us-east-1:000000000000:key/x\n"
+           "          created_at: \"2024-01-01T00:00:00Z\"\n          enc: AAAA\n"
+           "          aws_profile: \"\"\n")  # fmt: skip
+    (tmp_path / "e.yaml").write_text(doc.replace("sops:\n", "sops:\n" + kms, 1))
+    # a new file for a KMS key: sops would call AWS, sekret refuses before it reads
+    args = ["encrypt", "--kms", "arn:aws:kms:us-east-1:000000000000:key/x", "e.yaml"]
+    ours = sekret(args, tmp_path, env)
+    assert ours.status == 1 and "--kms: AWS KMS keys are not supported by sekret" in ours.err
+    ours = sekret(["encrypt", "--age", key.recipient, "e.yaml"], tmp_path,
+                  {**env, "SOPS_KMS_ARN": "arn:aws:kms:us-east-1:000000000000:key/x"})  # fmt: skip
+    assert ours.status == 1 and "SOPS_KMS_ARN is set" in ours.err
+    # the entry is kept as it is by an edit, and both tools still read the file
+    entry = yaml.safe_load((tmp_path / "e.yaml").read_text())["sops"]["kms"]
+    assert sekret(["set", "e.yaml", '["a"]', "2"], tmp_path, env).status == 0
+    assert yaml.safe_load((tmp_path / "e.yaml").read_text())["sops"]["kms"] == entry
+    assert sops(["decrypt", "e.yaml"], tmp_path, env).out == b"a: 2\n"
+    # a new data key needs every key: sekret refuses to rotate (sops would call AWS)
+    before = (tmp_path / "e.yaml").read_bytes()
+    ours = sekret(["rotate", "-i", "e.yaml"], tmp_path, env)
+    assert ours.status == 1 and "cannot encrypt to kms keys" in ours.err
+    assert (tmp_path / "e.yaml").read_bytes() == before
+    ours = sekret(["encrypt", "--hckms", "tr-west-1:0000", "e.yaml"], tmp_path, env)
+    assert ours.status == 1 and "HuaweiCloud KMS keys are not supported" in ours.err
+    # PGP keys (tests/sops/test_pgp_interop.py) and Vault transit keys (tests/sops/vault)
+    # are used: a Vault key, given or from SOPS_VAULT_URIS, is tried, not refused
+    (tmp_path / "p.yaml").write_text("a: 1\n")
+    vault = "http://127.0.0.1:9/v1/transit/keys/k"
+    for ours in (
+        sekret(["encrypt", "--hc-vault-transit", vault, "p.yaml"], tmp_path, env),
+        sekret(["encrypt", "--age", key.recipient, "p.yaml"], tmp_path,
+               {**env, "SOPS_VAULT_URIS": vault}),
+    ):  # fmt: skip
+        assert ours.status == 1 and "cannot reach the Vault server" in ours.err, ours.err
         assert "not supported" not in ours.err
-    finally:
-        gpgconf = shutil.which("gpgconf")
-        if gpgconf:
-            subprocess.run([gpgconf, "--kill", "all"], env={**os.environ, "GNUPGHOME": str(gnupg)},
-                           check=False, capture_output=True, timeout=60)  # fmt: skip
 
 
 def test_keyservice(tmp_path: Path, keys: list[Key]) -> None:

@@ -48,12 +48,13 @@ leaves no partial OUTPUT (and an existing OUTPUT keeps its permissions); it may 
 be INPUT or one of the key files. Binary output is never written to a terminal
 unless forced with "-o -".
 
-RECIPIENT is an age public key (age1..., age1pq1..., age1PLUGIN1...) or an SSH
-public key (ssh-ed25519 AAAA..., ssh-rsa AAAA...). Recipients files hold one per
-line. Identity files hold secret keys (AGE-SECRET-KEY-1...), one SSH private key,
-or are themselves passphrase-encrypted age files. Empty lines and lines starting
-with "#" are ignored. "-" reads a key file from standard input. With an explicit
--e, -i encrypts to the identities' own recipients. Armored and passphrase-encrypted
+RECIPIENT is an age public key (age1..., age1pq1..., the tagged age1tag1... and
+age1tagpq1... of hardware keys, age1PLUGIN1...) or an SSH public key (ssh-ed25519
+AAAA..., ssh-rsa AAAA...). Recipients files hold one per line. Identity files
+hold secret keys (AGE-SECRET-KEY-1...), one SSH private key, or are themselves
+passphrase-encrypted age files. Empty lines and lines starting with "#" are
+ignored. "-" reads a key file from standard input. With an explicit -e, -i
+encrypts to the identities' own recipients. Armored and passphrase-encrypted
 files are detected when decrypting. Passphrases are read from the terminal only;
 an empty one makes a random passphrase of ten words, shown on the terminal.
 

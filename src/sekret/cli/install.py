@@ -55,7 +55,9 @@ Deliberate differences from sops-install-secrets:
     unchanged configuration reports nothing
   - setuid, setgid and sticky bits in a mode are refused, not dropped silently
   - a missing activation directory is reported when units were due to restart
-  - pgp keys (sshKeyPaths, gnupgHome) are not supported"""
+  - sshKeyPaths are read only when a file's age keys do not open it (an age-only
+    host never warns about its RSA host key); gpg then decrypts with the derived keys
+    in a throwaway GnuPG home in the secrets mount point, as sops-install-secrets"""
 
 EPILOG = """\
 examples:

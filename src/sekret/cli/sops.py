@@ -20,17 +20,17 @@ from sekret.errors import SopsError, UsageError
 FORMATS = flags.FORMATS
 
 DESCRIPTIONS = {
-    "encrypt": "encrypt a file in the SOPS format (recipients from --age or .sops.yaml)",
+    "encrypt": "encrypt a file in the SOPS format (keys from --age/--pgp or .sops.yaml)",
     "decrypt": "decrypt a SOPS file (checks its MAC)",
     "edit": "edit a SOPS file in $SOPS_EDITOR/$EDITOR (a new file starts from a template)",
     "set": 'set one value: sekret set FILE \'["key"]["nested"]\' \'"json value"\'',
     "unset": "remove one value: sekret unset FILE '[\"key\"]'",
     "updatekeys": "re-wrap the data key for the recipients .sops.yaml now names",
-    "rotate": "a new data key for every value (--add-age/--rm-age change recipients)",
+    "rotate": "a new data key for every value (--add-age/--rm-age, --add-pgp/--rm-pgp change keys)",
     "exec-env": "run a command with the file's values in its environment",
     "exec-file": "run a command with the decrypted file at {} (a FIFO by default)",
     "filestatus": 'print {"encrypted":true} or {"encrypted":false}',
-    "groups add": "add a key group (age recipients) to a SOPS file",
+    "groups add": "add a key group (age, PGP or Vault transit keys) to a SOPS file",
     "groups delete": "delete the key group INDEX (counted from 0) of a SOPS file",
     "publish": "write a SOPS file's values to the Vault/OpenBao KV path of its "
     ".sops.yaml destination_rules entry",
@@ -56,11 +56,12 @@ examples:
   sekret exec-env secrets.env 'echo $DB_PASSWORD'
   sekret --config ops/.sops.yaml encrypt -i secrets.yaml   (sops's global flags work too)
 identities: SOPS_AGE_KEY_FILE, SOPS_AGE_KEY, SOPS_AGE_KEY_CMD,
-  ~/.config/sops/age/keys.txt, SOPS_AGE_SSH_PRIVATE_KEY_FILE, ~/.ssh/id_ed25519
+  ~/.config/sops/age/keys.txt, SOPS_AGE_SSH_PRIVATE_KEY_FILE, ~/.ssh/id_ed25519;
+  PGP keys through your gpg (GNUPGHOME, gpg-agent; SOPS_GPG_EXEC names the program)
 Vault/OpenBao transit keys: --hc-vault-transit URI (or SOPS_VAULT_URIS), with
   VAULT_TOKEN or ~/.vault-token
-not supported yet (refused): PGP, AWS/GCP/HuaweiCloud KMS and Azure Key Vault keys
-  (--pgp, --kms, …, --add-pgp, …), key services (--keyservice), S3/GCS publishing
+not supported yet (refused): AWS/GCP/HuaweiCloud KMS and Azure Key Vault keys
+  (--kms, …, --add-kms, …), key services (--keyservice), S3/GCS publishing
 accepted and without effect, as in sops: --disable-version-check, --check-for-updates,
   --enable-local-keyservice; --aws-profile and --encryption-context (KMS only) warn
 flags a command does not use are refused with exit status 1 (sops ignores them)
@@ -194,7 +195,7 @@ def _run_groups(argv: Sequence[str], env: Environment, before: Sequence[str]) ->
 def _groups_help() -> str:
     return (
         "usage: sekret groups add|delete [options]\n\n"
-        "Change the key groups of a SOPS file (age keys only for now).\n\n"
+        "Change the key groups of a SOPS file (age, PGP and Vault transit keys).\n\n"
         "commands:\n"
         f"  add     {DESCRIPTIONS['groups add']}\n"
         f"  delete  {DESCRIPTIONS['groups delete']}\n"

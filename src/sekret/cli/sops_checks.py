@@ -1,6 +1,6 @@
 """What a parsed sops command line may ask for, checked before any file is read.
 
-Key types sekret cannot wrap a data key for (PGP, the KMSs, Vault) and key services are
+Key types sekret cannot wrap a data key for (the KMSs) and key services are
 refused, as flags and as the variables sops reads for them; the decryption order is
 validated; flags that have no effect in sops either are accepted (some with a warning).
 """
@@ -15,11 +15,11 @@ from sekret.cli._args import Namespace
 from sekret.cli._env import Environment
 from sekret.errors import SopsError
 
-#: the key type identifiers sops knows (``--decryption-order``); only age is used here
+#: the key type identifiers sops knows (``--decryption-order``); age, pgp and hc_vault are
+#: used here
 KEY_TYPES = ("age", "pgp", "kms", "gcp_kms", "azure_kv", "hc_vault", "hckms")
 #: the variables sops reads as the key flags of a new file
 KEY_VARIABLES = {
-    "pgp": "SOPS_PGP_FP",
     "kms": "SOPS_KMS_ARN",
     "gcp-kms": "SOPS_GCP_KMS_IDS",
     "hckms": "SOPS_HUAWEICLOUD_KMS_IDS",
@@ -115,8 +115,9 @@ def decryption_order(mode: str, args: Namespace, env: Environment) -> list[str]:
     """``--decryption-order`` (or ``SOPS_DECRYPTION_ORDER``), validated.
 
     Duplicates fail as in sops (exit 112); an unknown type is refused (sops would
-    ignore a typo such as ``AGE``). sekret tries age keys only, so the order decides
-    nothing more yet; it is kept for the key types to come.
+    ignore a typo such as ``AGE``). Within a key group the types named are tried first,
+    in that order, then the others in file order (default: age, then pgp); an
+    ``hc_vault`` named first asks the Vault server before any age or PGP key is tried.
     """
     text: str | list[str] | None = args.decryption_order
     if text is None and mode in _ORDER_FROM_ENV:

@@ -29,7 +29,7 @@ from sekret.sops import tree as t
 from sekret.sops.metadata import KeyGroup, Metadata, MetadataNotFoundError, from_dict, to_dict
 
 if TYPE_CHECKING:
-    from sekret.sops.keysources import OtherKeys
+    from sekret.sops.keysources import Keyring
 
 
 class VersionCompareError(SopsError):
@@ -57,7 +57,7 @@ def _check_version(version: str) -> None:
 
 
 def merge(
-    old: Metadata, new: Metadata, data_key: bytes, keys: OtherKeys | None = None
+    old: Metadata, new: Metadata, data_key: bytes, keys: Keyring | None = None
 ) -> Metadata:
     """The metadata to seal with: ``new`` as edited, its keys made valid for ``data_key``."""
     from sekret.sops import keysources
@@ -67,7 +67,7 @@ def merge(
     ):
         new.key_groups = copy.deepcopy(old.key_groups)  # the enc as they were
         return new
-    usable = keys or {}
+    usable = keysources.keyring_of(keys).types
     if len(new.key_groups) > 1 and any(
         o.type not in usable for g in new.key_groups for o in g.others
     ):

@@ -40,7 +40,6 @@ _GROUPS = frozenset({"groups add", "groups delete"})
 _KEYS = _NEW_FILE | {"groups add"}
 #: the key types sekret cannot wrap a data key for yet: flag suffix → what it is
 UNSUPPORTED_KEYS = {
-    "pgp": "PGP",
     "kms": "AWS KMS",
     "gcp-kms": "GCP KMS",
     "hckms": "HuaweiCloud KMS",
@@ -100,8 +99,10 @@ FLAGS: tuple[Flag, ...] = (
     _f(("--set",), (), "set one value: '[\"a\"][\"b\"] \"json\"'", dest="set_value"),
     # keys
     _f(("-a", "--age"), _KEYS, "age recipients (comma-separated; repeatable)", **_A),
+    _f(("-p", "--pgp"), _KEYS, "PGP fingerprints, keys of your gpg keyring (comma-separated; "
+       "repeatable; or SOPS_PGP_FP)", **_A),
     *(
-        _f((f"-{n[0]}", f"--{n}") if n in ("pgp", "kms") else (f"--{n}",), _KEYS, SUPPRESS, **_A)
+        _f((f"-{n[0]}", f"--{n}") if n == "kms" else (f"--{n}",), _KEYS, SUPPRESS, **_A)
         for n in UNSUPPORTED_KEYS
     ),
     _f(("--hc-vault-transit",), _KEYS, "Vault/OpenBao transit key URIs, e.g. "
@@ -109,6 +110,8 @@ FLAGS: tuple[Flag, ...] = (
        "or SOPS_VAULT_URIS)", **_A),
     _f(("--add-age",), {"rotate"}, "age recipients to add to the first key group", **_A),
     _f(("--rm-age",), {"rotate"}, "age recipients to remove from every key group", **_A),
+    _f(("--add-pgp",), {"rotate"}, "PGP fingerprints to add to the first key group", **_A),
+    _f(("--rm-pgp",), {"rotate"}, "PGP fingerprints to remove from every key group", **_A),
     _f(("--add-hc-vault-transit",), {"rotate"},
        "Vault/OpenBao transit key URIs to add to the first key group", **_A),
     _f(("--rm-hc-vault-transit",), {"rotate"},

@@ -124,8 +124,7 @@ def _update(path: str, conf: Config, args: Namespace, env: Environment) -> None:
         _ui.say(env, "info", f"file {path!r} left unchanged")
         return
     result, _, _ = document.update_keys(
-        data, sops_ops.store(fmt, args, env), sops_ops.finder(env, args), groups, threshold,
-        sops_ops.other_keys(env),
+        data, sops_ops.store(fmt, args, env), sops_ops.keyring(env, args), groups, threshold
     )
     sops_ops.write_in_place(env, args, path, result)
     _ui.say(env, "info", f"file {path!r} synced with new keys")

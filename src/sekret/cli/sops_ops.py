@@ -25,8 +25,7 @@ from sekret.stores.base import Store, StoreError, format_for_path, get_store
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from sekret.files.keytypes import OtherKeyTypes
-    from sekret.sops.metadata import OtherKey
+    from sekret.sops.keysources import Keyring
 
 #: the commands that hold plaintext or a data key: no core dumps for them
 _HARDENED = frozenset(
@@ -84,9 +83,15 @@ def finder(env: Environment, args: Namespace | None = None) -> IdentityFinder:
     return IdentityFinder(dict(env.environ), ask_passphrase=ask)
 
 
-def other_keys(env: Environment) -> OtherKeyTypes:
-    """The master-key types besides age this run can use (Vault transit…), built lazily."""
-    return files.other_keys(env.environ)
+def keyring(
+    env: Environment, args: Namespace | None = None, found: IdentityFinder | None = None
+) -> Keyring:
+    """Every master-key type of this run: age identities, the user's gpg, Vault/OpenBao
+    (both lazily), tried in the order of ``--decryption-order``."""
+    from sekret.files.keyring import keyring as make
+
+    order = list(getattr(args, "decryption_order", None) or []) if args is not None else []
+    return make(found or finder(env, args), env.environ, order=order)
 
 
 def first_file(
@@ -247,6 +252,7 @@ def options(args: Namespace, env: Environment, name: str) -> document.EncryptOpt
     opts = files.resolve_encrypt_options(
         os.path.join(env.cwd, name),
         age=args.age,
+        pgp=args.pgp,
         hc_vault=args.hc_vault_transit,
         config_path=args.config,
         cwd=config_path(env.cwd),
@@ -283,7 +289,7 @@ def _encrypt(args: Namespace, env: Environment) -> int:
             setattr(args, rule, None)
     opts = options(args, env, args.filename_override or path or "")
     output = store(fmt_out, args, env) if fmt_out != fmt_in else None
-    out = document.encrypt(data, source, opts, output=output, keys=other_keys(env))
+    out = document.encrypt(data, source, opts, output=output, keys=keyring(env, args))
     write(env, args, path, out, secret=False)
     return 0
 
@@ -296,15 +302,15 @@ def open_file(
     fmt_in, _ = formats(args, path)
     data = read(env, path, missing=missing)
     found = finder(env, args)
+    keys = keyring(env, args, found)
     try:
         opened = document.open_(
-            data, store(fmt_in, args, env), found, ignore_mac=args.ignore_mac, stash=stash,
-            keys=other_keys(env),
+            data, store(fmt_in, args, env), keys, ignore_mac=args.ignore_mac, stash=stash
         )
     except StoreError as exc:
         raise load_error(exc) from None
     except SekretError as exc:
-        if type(exc).__name__ == "DataKeyError":
+        if type(exc).__name__ == "DataKeyError" and "age" in getattr(exc, "key_types", ()):
             exc.hint = f"{exc.hint}\nidentities looked for: {found.describe()}"
         raise
     verbose(env, args, "data key recovered")
@@ -373,8 +379,8 @@ def _rotate(args: Namespace, env: Environment, *, legacy: bool) -> int:
     check_output_flags(args, path, env)
     add = [r.strip() for a in args.add_age for r in a.split(",") if r.strip()]
     rm = [r.strip() for a in args.rm_age for r in a.split(",") if r.strip()]
-    add_others = vault_entries(args.add_hc_vault_transit)
-    rm_others = vault_entries(args.rm_hc_vault_transit)
+    add_others = files.key_entries(pgp=args.add_pgp, hc_vault=args.add_hc_vault_transit)
+    rm_others = files.key_entries(pgp=args.rm_pgp, hc_vault=args.rm_hc_vault_transit)
     if not os.path.exists(env.path(path)) and (add or rm or add_others or rm_others):
         raise CannotChangeKeysError(
             f"cannot add or remove keys on non-existent file {path!r}",
@@ -387,13 +393,3 @@ def _rotate(args: Namespace, env: Environment, *, legacy: bool) -> int:
     )
     write(env, args, path, out, secret=False)
     return 0
-
-
-def vault_entries(flags: list[str]) -> list[OtherKey]:
-    """``--add-hc-vault-transit``/``--rm-hc-vault-transit`` URIs as entries."""
-    uris = [u for a in flags for u in a.split(",") if u]
-    if not uris:
-        return []
-    from sekret.sops import vault_transit
-
-    return [vault_transit.new_entry(u) for u in uris]

@@ -21,14 +21,12 @@ from sekret.files import document
 from sekret.files.atomic import atomic_write
 from sekret.files.keys import IdentityFinder
 from sekret.sops import tree
-from sekret.sops.keysources import DataKeyError
-from sekret.sops.metadata import AgeKey, KeyGroup
+from sekret.sops.keysources import DataKeyError, Keyring
+from sekret.sops.metadata import AgeKey, KeyGroup, OtherKey
 from sekret.stores.base import Store, format_for_path, get_store
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    from sekret.files.keytypes import OtherKeyTypes
 
 __all__ = [
     "IdentityFinder",
@@ -36,6 +34,7 @@ __all__ = [
     "decrypt_bytes",
     "decrypt_file",
     "encrypt_file",
+    "key_entries",
     "load",
     "read_input",
     "resolve_encrypt_options",
@@ -77,11 +76,27 @@ def _finder(environ: Mapping[str, str] | None) -> IdentityFinder:
     return IdentityFinder(dict(os.environ if environ is None else environ))
 
 
-def other_keys(environ: Mapping[str, str]) -> OtherKeyTypes:
-    """The master-key types besides age (Vault transit…), built when a file needs one."""
-    from sekret.files.keytypes import OtherKeyTypes
+def key_entries(*, pgp: Sequence[str] = (), hc_vault: Sequence[str] = ()) -> list[OtherKey]:
+    """Metadata entries (nothing wrapped yet) for PGP fingerprints and Vault transit key
+    URIs, each argument a list of comma-separated values as the flags take them."""
+    fingerprints = [f.strip() for a in pgp for f in a.split(",") if f.strip()]
+    uris = [u for a in hc_vault for u in a.split(",") if u]
+    out: list[OtherKey] = []
+    if fingerprints:
+        from sekret.sops.masterkeys import pgp as pgp_keys
 
-    return OtherKeyTypes(environ)
+        out += [pgp_keys.new_entry(f) for f in fingerprints]
+    if uris:  # the URI parser is imported only for Vault keys
+        from sekret.sops.masterkeys import hc_vault as vault_keys
+
+        out += [vault_keys.new_entry(u) for u in uris]
+    return out
+
+
+def _keyring(finder: IdentityFinder) -> Keyring:
+    from sekret.files.keyring import keyring
+
+    return keyring(finder, finder.environ)
 
 
 @with_room
@@ -98,11 +113,11 @@ def decrypt_bytes(
     finder = finder or _finder(None)
     try:
         opened = document.open_(
-            data, get_store(fmt), finder, ignore_mac=ignore_mac, stash=False,
-            keys=other_keys(finder.environ),
+            data, get_store(fmt), _keyring(finder), ignore_mac=ignore_mac, stash=False
         )
     except DataKeyError as exc:
-        exc.hint = f"{exc.hint}\nidentities looked for: {finder.describe()}"
+        if "age" in exc.key_types:
+            exc.hint = f"{exc.hint}\nidentities looked for: {finder.describe()}"
         raise
     out_store = get_store(output_format) if output_format and output_format != fmt else None
     if extract is not None:
@@ -138,9 +153,7 @@ def load(
     """Decrypt the SOPS file at ``path`` to plain Python data (its first document)."""
     fmt = format or format_for_path(path)
     found = _finder(environ)
-    opened = document.open_(
-        read_input(path), get_store(fmt), found, stash=False, keys=other_keys(found.environ)
-    )
+    opened = document.open_(read_input(path), get_store(fmt), _keyring(found), stash=False)
     if not opened.docs:
         return {}
     data = tree.to_python(opened.docs[0])
@@ -152,6 +165,7 @@ def resolve_encrypt_options(
     file_path: str,
     *,
     age: Sequence[str] = (),
+    pgp: Sequence[str] = (),
     hc_vault: Sequence[str] = (),
     config_path: str | None = None,
     cwd: Path | None = None,
@@ -172,15 +186,14 @@ def resolve_encrypt_options(
     recipients = [r for a in age for r in a.split(",") if r.strip()]
     if not recipients and env.get("SOPS_AGE_RECIPIENTS"):
         recipients = [r for r in env["SOPS_AGE_RECIPIENTS"].split(",") if r.strip()]
+    fingerprints = [f.strip() for a in pgp for f in a.split(",") if f.strip()]
+    if not fingerprints and env.get("SOPS_PGP_FP", "").strip():
+        fingerprints = [f.strip() for f in env["SOPS_PGP_FP"].split(",") if f.strip()]
     uris = [u for a in hc_vault for u in a.split(",") if u]
     if not uris and env.get("SOPS_VAULT_URIS"):
         uris = [u for u in env["SOPS_VAULT_URIS"].split(",") if u]
-    if recipients or uris:
-        others = []
-        if uris:
-            from sekret.sops import vault_transit
-
-            others = [vault_transit.new_entry(u) for u in uris]
+    if recipients or fingerprints or uris:
+        others = key_entries(pgp=fingerprints, hc_vault=uris)
         groups = [KeyGroup(age=[AgeKey(r.strip()) for r in recipients], others=others)]
     elif rule is not None:
         groups = rule.key_groups  # a rule without keys fails as sops fails: no data key
@@ -207,15 +220,16 @@ def encrypt_file(
     path: str,
     *,
     age: Sequence[str] = (),
+    pgp: Sequence[str] = (),
     hc_vault: Sequence[str] = (),
     format: str | None = None,
     config: str | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> bytes:
-    """Encrypt the plaintext file at ``path`` (recipients from ``age``, Vault transit key
-    URIs from ``hc_vault``, or ``.sops.yaml``)."""
+    """Encrypt the plaintext file at ``path`` (recipients from ``age``, PGP fingerprints
+    from ``pgp``, Vault transit key URIs from ``hc_vault``, or ``.sops.yaml``)."""
     options = resolve_encrypt_options(
-        path, age=age, hc_vault=hc_vault, config_path=config, environ=environ
+        path, age=age, pgp=pgp, hc_vault=hc_vault, config_path=config, environ=environ
     )
-    keys = other_keys(os.environ if environ is None else environ)
+    keys = _keyring(_finder(environ))
     return document.encrypt(read_input(path), store_for(path, format), options, keys=keys)

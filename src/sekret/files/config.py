@@ -100,11 +100,11 @@ _OTHER_FIELDS = {
 
 
 def _vault_entry(uri: object) -> OtherKey:
-    from sekret.sops import vault_transit
+    from sekret.sops.masterkeys import hc_vault
 
     if not isinstance(uri, str):
         raise ConfigError("invalid vault key configuration: a transit key URI must be a string")
-    return vault_transit.new_entry(uri)
+    return hc_vault.new_entry(uri)
 
 
 def _group(raw: dict[str, object], *, top_level: bool) -> KeyGroup:
@@ -134,6 +134,9 @@ def _group(raw: dict[str, object], *, top_level: bool) -> KeyGroup:
             seen.add((key_type, ident))
             if key_type == "hc_vault":
                 group.others.append(_vault_entry(entry))
+                continue
+            if key_type == "pgp":
+                group.others.append(OtherKey("pgp", {"fp": ident.replace(" ", "")}))
                 continue
             fields = entry if isinstance(entry, dict) else {"id": entry}
             group.others.append(OtherKey(key_type, dict(fields)))

@@ -58,8 +58,8 @@ class Opened:
     data_key: bytes = field(repr=False)
     stash: engine.Stash = field(repr=False, default_factory=dict)
     mac_ok: bool = True
-    #: the master-key types besides age the file was opened with (for re-wrapping)
-    keys: keysources.OtherKeys | None = field(repr=False, default=None)
+    #: the keys the file was opened with: what re-wrapping the data key uses
+    keys: keysources.Keyring | None = field(repr=False, default=None)
 
 
 def _now(now: datetime | None) -> datetime:
@@ -111,10 +111,10 @@ def encrypt(
     now: datetime | None = None,
     rng: Callable[[int], bytes] = os.urandom,
     output: Store | None = None,
-    keys: keysources.OtherKeys | None = None,
+    keys: keysources.Keyring | None = None,
 ) -> bytes:
     """Encrypt a plaintext file for ``options.key_groups`` (emitted by ``output``);
-    ``keys``: the master-key types besides age that can wrap the data key."""
+    ``keys``: the master-key types to wrap the data key with (default: age only)."""
     if store.has_metadata(data):
         raise AlreadyEncryptedError(
             "the file is already encrypted", hint="decrypt it first, or use edit/set/rotate"
@@ -184,11 +184,10 @@ def load_metadata(data: bytes, store: Store) -> tuple[list[t.Mapping], Metadata]
 def open_(
     data: bytes,
     store: Store,
-    identities_for: keysources.IdentitySource,
+    identities_for: keysources.Keyring | keysources.IdentitySource,
     *,
     ignore_mac: bool = False,
     stash: bool = True,
-    keys: keysources.OtherKeys | None = None,
 ) -> Opened:
     """Decrypt a SOPS file; check its MAC unless ``ignore_mac``.
 
@@ -196,7 +195,8 @@ def open_(
     resealed with unchanged values keeping their ciphertext).
     """
     enc_docs, meta = load_metadata(data, store)
-    data_key = keysources.recover_data_key(meta, identities_for, keys)
+    keys = keysources.keyring_of(identities_for)
+    data_key = keysources.recover_data_key(meta, keys)
     cipher = Cipher(data_key)
     docs, result = engine.decrypt_documents(
         enc_docs,
@@ -291,8 +291,9 @@ def rotate(
     remove_others: list[OtherKey] | None = None,
     now: datetime | None = None,
 ) -> bytes:
-    """A new data key for every value; ``add``/``remove`` age recipients on the way
-    (and other keys: added to the first group, removed from every group, as sops does)."""
+    """A new data key for every value; age recipients (``add``/``remove``) and other keys
+    (PGP, Vault transit… entries) are added to the first group and removed from every
+    group on the way, as sops does (other keys match by type and identifier)."""
     from sekret.sops.metadata import AgeKey
 
     meta = opened.meta
@@ -304,13 +305,6 @@ def rotate(
     for r in add or []:
         meta.key_groups[0].age.append(AgeKey(r.strip()))
     meta.key_groups[0].others.extend(add_others or [])
-    usable = opened.keys or {}
-    others = [o for g in meta.key_groups for o in g.others if o.type not in usable]
-    if others:
-        raise SopsError(
-            f"cannot rotate: the file also has {others[0].type} keys, which sekret cannot re-wrap",
-            hint="remove them with sops, or rotate with sops",
-        )
     if meta.crypt_rule is None:
         meta.crypt_rule = meta.rule()
     data_key = keysources.new_data_key()
@@ -323,17 +317,17 @@ def rotate(
 def update_keys(
     data: bytes,
     store: Store,
-    identities_for: keysources.IdentitySource,
+    identities_for: keysources.Keyring | keysources.IdentitySource,
     groups: list[KeyGroup],
     threshold: int,
-    keys: keysources.OtherKeys | None = None,
 ) -> tuple[bytes, Metadata, Metadata]:
     """Re-wrap the existing data key for ``groups``; values, MAC and lastmodified stay."""
     import copy
 
     enc_docs, meta = load_metadata(data, store)
     old = copy.deepcopy(meta)
-    data_key = keysources.recover_data_key(meta, identities_for, keys)
+    keys = keysources.keyring_of(identities_for)
+    data_key = keysources.recover_data_key(meta, keys)
     meta.key_groups = copy.deepcopy(groups)
     if len(groups) > 1:
         meta.shamir_threshold = min(threshold or meta.shamir_threshold or len(groups), len(groups))

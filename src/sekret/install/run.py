@@ -17,7 +17,8 @@ them, ``SOPS_AGE_KEY``, ``SOPS_AGE_KEY_CMD``, ``SOPS_AGE_SSH_PRIVATE_KEY_FILE``,
 ``$HOME/.ssh/id_ed25519``/``id_rsa`` and ``$XDG_CONFIG_HOME/sops/age/keys.txt`` from
 the environment sops-nix's ``sops.environment`` exports; ``SOPS_AGE_KEY_FILE`` too,
 unless the manifest names age keys (``sops-install-secrets`` then points it at the
-keys it imported, as sekret does in memory).
+keys it imported, as sekret does in memory). PGP: ``sshKeyPaths`` (RSA ssh keys as
+sops-nix's OpenPGP keys) or ``gnupgHome`` (the real gpg), see :mod:`.pgpkeys`.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from sekret.errors import InstallError
-from sekret.install import agenix, apply, host
+from sekret.install import agenix, apply, host, pgpkeys
 from sekret.install import plan as planning
 from sekret.install.errors import ApplyError, ManifestError
 from sekret.install.manifest import Manifest, Owner, expand_runtime_dir, validate
@@ -165,11 +166,16 @@ def install(
         recipient = apply.generate_key(m.age_key_file)
         if recipient:
             info(f"generated a new age key in {m.age_key_file}: {recipient}")
-    if m.ssh_key_paths or m.gnupg_home:
-        warn("pgp keys (sshKeyPaths, gnupgHome) are not supported; only age keys are used")
     identities = host.load_identities(m, warn, note)
-    values = decrypt_all(m, host.read_file, identities,
-                         sops_keys=host.sops_identities(m, opts.environ), failed=failed)
+    pgp = pgpkeys.for_manifest(m.ssh_key_paths, m.gnupg_home, opts.environ, read=host.read_file,
+                               warn=warn, note=note,
+                               mount_point=m.mount_point if host.exists(m.mount_point) else None)
+    try:
+        values = decrypt_all(m, host.read_file, identities,
+                             sops_keys=host.sops_identities(m, opts.environ), pgp=pgp,
+                             failed=failed)
+    finally:
+        pgp.close()
     total_age = sum(1 for s in m.secrets if s.age_file)
     for name, why in sorted(failed.items()):
         warn(f"cannot install agenix secret {name}: {why}")

@@ -9,6 +9,7 @@ ini, give the whole decrypted file as sops emits it. Age files give their plaint
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from sekret import age
 from sekret._sensitive import SecretBytes
@@ -16,8 +17,13 @@ from sekret.errors import InstallError, SekretError
 from sekret.files import document
 from sekret.install.errors import DecryptError
 from sekret.install.manifest import Manifest, Secret
+from sekret.sops import keysources
 from sekret.sops import tree as t
+from sekret.sops.masterkeys.age import AgeKeys
 from sekret.stores import get_store
+
+if TYPE_CHECKING:
+    from sekret.install.pgpkeys import PGPKeys
 
 Reader = Callable[[str], bytes]
 #: more keys for a sops file, asked per recipient (sops's own environment lookup)
@@ -70,17 +76,21 @@ def _read(read: Reader, path: str) -> bytes:
 
 def decrypt_sops_file(
     path: str, fmt: str, secrets: Sequence[Secret], read: Reader, identities: list[age.Identity],
-    more: KeySource | None = None,
+    more: KeySource | None = None, pgp: PGPKeys | None = None,
 ) -> dict[str, SecretBytes]:
-    """Decrypt one sops file once and return the value of every secret it feeds."""
+    """Decrypt one sops file once and return the value of every secret it feeds
+    (``pgp``: the manifest's PGP keys, for the file's ``pgp`` entries)."""
     data = _read(read, path)
     store = get_store(fmt)
 
     def keys(recipient: str) -> list[age.Identity]:
         return identities if more is None else [*identities, *more(recipient)]
 
+    ring: keysources.Keyring | keysources.IdentitySource = keys
+    if pgp is not None:
+        ring = keysources.Keyring({"age": AgeKeys(keys), "pgp": pgp})
     try:
-        opened = document.open_(data, store, keys, stash=False)
+        opened = document.open_(data, store, ring, stash=False)
     except SekretError as exc:
         raise DecryptError(f"failed to decrypt '{path}': {exc}", hint=exc.hint) from None
     whole: bytes | None = None
@@ -119,12 +129,13 @@ def by_source(m: Manifest) -> dict[str, list[Secret]]:
 
 def decrypt_all(
     m: Manifest, read: Reader, identities: list[age.Identity], *,
-    sops_keys: KeySource | None = None,
+    sops_keys: KeySource | None = None, pgp: PGPKeys | None = None,
     failed: dict[str, InstallError] | None = None,
 ) -> dict[str, SecretBytes]:
     """Every secret's value, each source file decrypted once; all or nothing.
 
-    ``sops_keys`` adds keys for sops files only (agenix never reads sops's variables).
+    ``sops_keys`` adds keys for sops files only (agenix never reads sops's variables), as
+    does ``pgp`` (the manifest's ``sshKeyPaths``/``gnupgHome``).
     With ``failed``, an age file that cannot be read or decrypted is recorded there for
     each secret it feeds instead of raised (agenix's per-secret semantics, see
     :mod:`sekret.install.agenix`); sops files stay all or nothing.
@@ -143,7 +154,7 @@ def decrypt_all(
             values.update((s.name, value) for s in secrets)
         else:
             values.update(decrypt_sops_file(path, secrets[0].format, secrets, read, identities,
-                                            sops_keys))
+                                            sops_keys, pgp))
     return values
 
 

@@ -1,47 +1,57 @@
 """Wrapping the data key for, and recovering it from, the file's key groups.
 
-age keys are used through :mod:`sekret.age`; entries of other types through the
-:class:`OtherKeyType` the caller gives for them (``keys``: e.g. ``hc_vault``, see
-:mod:`sekret.sops.vault_transit`), or are carried along untouched. With two or more
-groups the data key is split with Shamir's scheme and each group wraps its own share;
-any ``shamir_threshold`` groups recover it.
+Each master-key type is a small module of :mod:`sekret.sops.masterkeys` behind one
+interface (wrap an entry, unwrap an entry, advise); a :class:`Keyring` says which types
+this run can use, with what they need (age identities, a ``gpg``…). Entries of a type
+the keyring lacks are carried along untouched on decryption and refused on encryption.
+With two or more groups the data key is split with Shamir's scheme and each group wraps
+its own share; any ``shamir_threshold`` groups recover it.
 """
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Callable, Mapping, Sequence
-from typing import Protocol
 
-from sekret import age
 from sekret._record import field, record
-from sekret.errors import AgeError, NoIdentityMatchError, SopsError
-from sekret.sops.metadata import AgeKey, Metadata, OtherKey
+from sekret.errors import SekretError, SopsError
+from sekret.sops.masterkeys import Entry, MasterKeyType, entry_id, entry_type
+from sekret.sops.masterkeys.age import AgeKeys, IdentitySource, wrap_for_age
+from sekret.sops.metadata import KeyGroup, Metadata
+
+__all__ = ["DataKeyError", "IdentitySource", "Keyring", "wrap_for_age"]
 
 DATA_KEY_SIZE = 32
-#: Identities to try for one age recipient (lets SOPS_AGE_KEY_CMD see the recipient).
-IdentitySource = Callable[[str], Sequence[age.Identity]]
+#: sops's default order of key types within a group (``--decryption-order``)
+DEFAULT_ORDER = ("age", "pgp")
 
 
-class OtherKeyType(Protocol):
-    """A master-key type besides age: wraps a secret into an entry, unwraps it again."""
+@record
+class Keyring:
+    """The master-key types this run can use, by name, and the decryption order."""
 
-    def wrap(self, entry: OtherKey, secret: bytes) -> None:
-        """Set the entry's ``enc`` (and what sops writes with it) for ``secret``."""
-        ...
-
-    def unwrap(self, entry: OtherKey) -> bytes:
-        """The secret wrapped in the entry (a :class:`SopsError` if not here)."""
-        ...
-
-    def advice(self, entries: list[OtherKey]) -> str:
-        """The next step when none of ``entries`` (all of this type) could be used."""
-        ...
+    types: Mapping[str, MasterKeyType]
+    order: Sequence[str] = DEFAULT_ORDER
 
 
-#: the master-key types besides age a run can use, by metadata type name
-OtherKeys = Mapping[str, OtherKeyType]
+def keyring_of(keys: Keyring | IdentitySource | None) -> Keyring:
+    """A keyring as given, or the age-only one of an identity source."""
+    if isinstance(keys, Keyring):
+        return keys
+    return Keyring({"age": AgeKeys(keys) if keys is not None else AgeKeys()})
+
+
+def entries(group: KeyGroup) -> list[Entry]:
+    """A group's entries in file order: age first, then the others as read."""
+    return [*group.age, *group.others]
+
+
+def ordered(group: KeyGroup, order: Sequence[str]) -> list[Entry]:
+    """The entries in decryption order: the types named first (in that order), then the
+    rest in file order, as sops sorts a group's keys."""
+    rank = {name: i for i, name in enumerate(order)}
+    found = entries(group)
+    return sorted(found, key=lambda e: rank.get(entry_type(e), len(rank)))
 
 
 @record
@@ -67,7 +77,14 @@ class DataKeyError(SopsError):
 
     exit_code = 128
 
-    def __init__(self, message: str, groups: list[GroupResult], *, hint: str | None) -> None:
+    def __init__(
+        self,
+        message: str,
+        groups: list[GroupResult],
+        *,
+        hint: str | None,
+        key_types: Sequence[str] = ("age",),
+    ) -> None:
         tried = [
             f"{'group ' + str(g.index + 1) + ': ' if len(groups) > 1 else ''}"
             f"{_short(a.key)}: {a.reason or 'failed'}"
@@ -77,6 +94,8 @@ class DataKeyError(SopsError):
         ]
         super().__init__(message, hint="\n".join([*(f"tried {t}" for t in tried), hint or ""]))
         self.group_results = groups
+        #: the master-key types the file has (which next steps apply)
+        self.key_types = list(key_types)
 
     def diagnostics(self) -> str:
         lines = [self.message]
@@ -92,6 +111,11 @@ class DataKeyError(SopsError):
         return "\n".join(lines)
 
 
+def _listed(names: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+
+
 def _short(key: str) -> str:
     return key if len(key) <= 70 else key[:60] + "…"
 
@@ -101,23 +125,24 @@ def new_data_key(*, rng: Callable[[int], bytes] = os.urandom) -> bytes:
     return rng(DATA_KEY_SIZE)
 
 
-def wrap_for_age(secret: bytes, recipient: str) -> str:
-    """The armored age file of ``secret`` for ``recipient``, as sops stores in ``enc``."""
-    try:
-        return age.encrypt(secret, [recipient], armor=True).decode()
-    except AgeError as exc:
-        raise SopsError(f"invalid age recipient {recipient[:40]!r}: {exc}", hint=exc.hint) from None
-
-
-def wrap_data_key(data_key: bytes, meta: Metadata, keys: OtherKeys | None = None) -> None:
-    """Set every key's ``enc`` for ``data_key`` (split by Shamir for 2+ groups)."""
-    keys = keys or {}
+def wrap_data_key(data_key: bytes, meta: Metadata, keys: Keyring | None = None) -> None:
+    """Set every entry's ``enc`` for ``data_key`` (split by Shamir for 2+ groups)."""
+    ring = keyring_of(keys)
     groups = meta.key_groups
     if not groups or any(g.is_empty() for g in groups):
         # sops's own words, which its functional tests pin byte for byte
         raise SopsError(
             "Could not generate data key: [empty key group provided]",
             hint="give every key group at least one key (in .sops.yaml or with --age)",
+        )
+    missing = sorted({entry_type(e) for g in groups for e in entries(g)} - set(ring.types))
+    if missing:
+        # An entry without its wrapped data key makes a file sops cannot read at all.
+        raise SopsError(
+            f"cannot encrypt to {', '.join(missing)} keys: sekret wraps the data key for "
+            f"{_listed(sorted(ring.types))} keys only",
+            hint="remove those keys from the creation rule (or the key groups), "
+            "or use sops for this file",
         )
     if len(groups) > 1:
         if not meta.shamir_threshold:
@@ -127,105 +152,78 @@ def wrap_data_key(data_key: bytes, meta: Metadata, keys: OtherKeys | None = None
         parts = shamir.split(data_key, len(groups), meta.shamir_threshold)
     else:
         parts = [data_key]
-    others = sorted({o.type for g in groups for o in g.others if o.type not in keys})
-    if others:
-        # An entry without its wrapped data key makes a file sops cannot read at all.
-        raise SopsError(
-            f"cannot encrypt to {', '.join(others)} keys: sekret wraps the data key for "
-            f"{' and '.join(['age', *sorted(keys)])} keys only",
-            hint="remove those keys from the creation rule (or the key groups), "
-            "or use sops for this file",
-        )
     for group, part in zip(groups, parts, strict=True):
-        for key in group.age:
-            key.enc = wrap_for_age(part, key.recipient)
-        for other in group.others:
-            keys[other.type].wrap(other, part)
+        for entry in entries(group):
+            ring.types[entry_type(entry)].wrap(entry, part)
 
 
-def _unwrap(key: AgeKey, identities: Sequence[age.Identity]) -> bytes:
-    out = io.BytesIO()
-    age.decrypt_stream(io.BytesIO(key.enc.encode()), out, list(identities))
-    return out.getvalue()
+def _try_group(index: int, group: KeyGroup, ring: Keyring) -> tuple[GroupResult, bytes | None]:
+    result = GroupResult(index, False)
+    for entry in ordered(group, ring.order):
+        kind = ring.types.get(entry_type(entry))
+        label = entry_id(entry) if kind is not None and kind.name == "age" else (
+            f"{entry_type(entry)} {entry_id(entry)}"
+        )
+        if kind is None:
+            result.attempts.append(KeyAttempt(label, False, "not supported by sekret"))
+            continue
+        try:
+            part = kind.unwrap(entry)
+        except SekretError as exc:
+            result.attempts.append(KeyAttempt(label, False, str(exc)))
+            continue
+        result.attempts.append(KeyAttempt(label, True))
+        result.ok = True
+        return result, part
+    return result, None
 
 
-def recover_data_key(
-    meta: Metadata, identities_for: IdentitySource, keys: OtherKeys | None = None
-) -> bytes:
+def advice(meta: Metadata, ring: Keyring) -> str:
+    """One next step per key type present in the file."""
+    by_type: dict[str, list[Entry]] = {}
+    for group in meta.key_groups:
+        for entry in entries(group):
+            by_type.setdefault(entry_type(entry), []).append(entry)
+    lines = []
+    for name, found in sorted(by_type.items(), key=lambda kv: (kv[0] != "age", kv[0])):
+        kind = ring.types.get(name)
+        if kind is not None:
+            lines.append(kind.advice(found))
+        else:
+            lines.append(f"{name}: sekret cannot use {name} keys; decrypt this file with sops")
+    return "\n".join(lines)
+
+
+def recover_data_key(meta: Metadata, keys: Keyring | IdentitySource) -> bytes:
     """Try every group (all of them, in order, as sops does) and combine what worked."""
-    keys = keys or {}
+    ring = keyring_of(keys)
     results: list[GroupResult] = []
     parts: list[bytes] = []
     for index, group in enumerate(meta.key_groups):
-        result = GroupResult(index, False)
-        for key in group.age:
-            try:
-                ids = identities_for(key.recipient)
-                if not ids:
-                    raise NoIdentityMatchError("no age identities available")
-                part = _unwrap(key, ids)
-            except NoIdentityMatchError:
-                result.attempts.append(KeyAttempt(key.recipient, False, "no identity matched"))
-                continue
-            except (AgeError, SopsError) as exc:
-                result.attempts.append(KeyAttempt(key.recipient, False, str(exc)))
-                continue
-            result.attempts.append(KeyAttempt(key.recipient, True))
-            result.ok = True
-            parts.append(part)
-            break
-        for other in group.others:
-            if result.ok:
-                break
-            label = f"{other.type} {other.identifier()}"
-            if other.type not in keys:
-                result.attempts.append(KeyAttempt(label, False, "not supported by sekret"))
-                continue
-            try:
-                part = keys[other.type].unwrap(other)
-            except SopsError as exc:
-                result.attempts.append(KeyAttempt(label, False, str(exc)))
-                continue
-            result.attempts.append(KeyAttempt(label, True))
-            result.ok = True
-            parts.append(part)
+        result, part = _try_group(index, group, ring)
         results.append(result)
+        if part is not None:
+            parts.append(part)
+    types = sorted({entry_type(e) for g in meta.key_groups for e in entries(g)})
     if len(meta.key_groups) <= 1:
         if parts and len(parts[0]) == DATA_KEY_SIZE:
             return parts[0]
         raise DataKeyError(
             "failed to get the data key required to decrypt the SOPS file",
             results,
-            hint=_advice(meta, keys),
+            key_types=types,
+            hint=f"no master key was able to decrypt the file (its keys: "
+            f"{', '.join(types)}):\n{advice(meta, ring)}",
         )
     threshold = meta.shamir_threshold or len(meta.key_groups)
     if len(parts) < threshold:
         raise DataKeyError(
             "failed to get the data key required to decrypt the SOPS file",
             results,
+            key_types=types,
             hint=f"the file needs {threshold} key groups (Shamir threshold) but only "
-            f"{len(parts)} could be opened with the identities available",
+            f"{len(parts)} could be opened with the keys available:\n{advice(meta, ring)}",
         )
     from sekret.sops import shamir
 
     return shamir.combine(parts)
-
-
-def _advice(meta: Metadata, keys: OtherKeys) -> str:
-    """The next step for each key type the file has."""
-    lines = []
-    if any(g.age for g in meta.key_groups):
-        lines.append(
-            "age: set SOPS_AGE_KEY_FILE (or SOPS_AGE_KEY, SOPS_AGE_KEY_CMD) to an identity "
-            "of one of the recipients"
-        )
-    by_type: dict[str, list[OtherKey]] = {}
-    for group in meta.key_groups:
-        for other in group.others:
-            by_type.setdefault(other.type, []).append(other)
-    for name, found in sorted(by_type.items()):
-        if name in keys:
-            lines.append(keys[name].advice(found))
-        else:
-            lines.append(f"{name}: sekret cannot use {name} keys; decrypt this file with sops")
-    return "no master key was able to decrypt the file:\n" + "\n".join(lines)

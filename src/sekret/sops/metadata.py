@@ -3,7 +3,7 @@
 Field order and omission rules follow sops 3.11 (spec §3.1). Key entries other than age
 (pgp, kms, gcp_kms, azure_kv, hc_vault, hckms) are kept verbatim as :class:`OtherKey`
 (type + fields in file order) so a rewrite never drops them; the types sekret can use
-(hc_vault: :mod:`sekret.sops.vault_transit`) read and write those fields.
+(hc_vault: :mod:`sekret.sops.masterkeys.hc_vault`) read and write those fields.
 """
 
 from __future__ import annotations

@@ -33,6 +33,7 @@ class Doc:
         "flow_spans",
         "in_place",
         "root",
+        "shape",
         "sops_span",
         "spans",
         "start",
@@ -49,6 +50,10 @@ class Doc:
         self.sops_span: tuple[int, int] | None = None  # the "sops:" entry, removed on emit
         self.flow_spans: set[tuple[int, int]] = set()  # scalars inside [..] or {..}
         self.in_place = True
+        #: every collection in document order: where it starts, and its shape code
+        #: (:func:`shape_code`); the spans of scalars do not tell that an empty
+        #: ``{}`` or ``[]`` was added, removed or became the other
+        self.shape: list[tuple[int, int]] = []
 
 
 def scalar_value(node: Node, text: str) -> t.Scalar:
@@ -136,7 +141,15 @@ class _Builder:
         finally:
             self.depth -= 1
 
-    def _collection(self, node: Node) -> t.Node:
+    def _collection(self, node: Node) -> t.Mapping | t.Sequence:
+        shape = self.doc.shape
+        at = len(shape)
+        shape.append((node.start, 0))
+        out = self._collection_items(node)
+        shape[at] = (node.start, shape_code(out))
+        return out
+
+    def _collection_items(self, node: Node) -> t.Mapping | t.Sequence:
         if node.flow:
             # (flow collections come from libyaml, or are empty: two-node pairs only)
             kids = (
@@ -364,6 +377,12 @@ def _allowed_alias_ratio(decodes: int) -> float:
     if decodes >= high:
         return 0.10
     return 0.99 - 0.89 * (decodes - low) / (high - low)
+
+
+def shape_code(node: t.Mapping | t.Sequence) -> int:
+    """A collection's kind and whether it holds nothing but comments, as a number."""
+    kind = 0 if isinstance(node, t.Mapping) else 1
+    return kind + (0 if any(not isinstance(i, t.Comment) for i in node.items) else 2)
 
 
 def doc_end(text: str, root_end: int) -> int:

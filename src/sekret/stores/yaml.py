@@ -3,9 +3,13 @@
 A loaded file keeps its text; emitting replaces only the scalars whose value changed
 (an ``ENC[…]`` string for a value, or the value for an ``ENC[…]``), drops the old
 ``sops:`` block and appends the new one at the end of every document. Untouched lines
-stay byte-identical, so a one-value edit is a one-value diff. When a document's
-structure changed (keys added or removed by ``set``/``unset``, a tree from another
-format, aliases), the document is written whole in go-yaml's style instead.
+stay byte-identical, so a one-value edit is a one-value diff (:mod:`._yaml_collect`).
+When a document's structure changed, ``set`` of a new key or ``unset``, the lines of
+that entry are added or removed in the file's own layout (:mod:`._yaml_splice`), the
+result read back and checked before the scalars are edited in it. What cannot be done
+with certainty (flow collections, aliases, directives, a tree from another format) is
+written whole in go-yaml's style, with sops's indentation of 4 (or ``--indent``): the
+layout sops itself writes, rather than one guessed from a file that may mix several.
 
 Reading: the fast block scanner (:mod:`._yaml_scan`) for the YAML SOPS files are made
 of, libyaml (:mod:`._yaml_libyaml`, imported only then) for everything else; both give
@@ -18,14 +22,14 @@ import collections
 import io
 from collections.abc import Iterator
 
-from sekret._lazy_re import lazy
 from sekret.sops import tree as t
 from sekret.sops.metadata import MetadataNotFoundError
 from sekret.stores import _yaml_build, _yaml_scan
 from sekret.stores._yaml_build import Doc, doc_end
-from sekret.stores._yaml_render import INDENT, literal, render_block, render_seq
+from sekret.stores._yaml_collect import collect
+from sekret.stores._yaml_render import render_block, render_seq
 from sekret.stores._yaml_tokens import Logged
-from sekret.stores._yaml_values import double_quote, render_scalar, render_string
+from sekret.stores._yaml_values import render_scalar
 from sekret.stores.base import StoreError
 
 
@@ -187,9 +191,9 @@ class YamlStore:
             buf = io.BytesIO()
             write = buf.write
             pos = 0
-            for old, new in zip(self._docs, docs, strict=True):
+            for index, (old, new) in enumerate(zip(self._docs, docs, strict=True)):
                 write(self._text[pos : old.start].encode())
-                for piece in self._emit_doc(old, new, block):
+                for piece in self._emit_doc(old, new, block, index):
                     write(piece.encode())
                 pos = doc_end(self._text, old.end)
             write(self._text[pos:].encode())
@@ -202,22 +206,32 @@ class YamlStore:
             out.append(render_block(d, 0, last=not block and i == len(docs) - 1) + block)
         return "".join(out).encode()
 
-    def _emit_doc(self, old: Doc, new: t.Mapping, block: str) -> Iterator[str]:
+    def _emit_doc(self, old: Doc, new: t.Mapping, block: str, index: int) -> Iterator[str]:
         """One document's text, in pieces."""
         edits: list[tuple[int, int, str]] = []
         if not block and not new.keys():
             yield render_block(new, 0) + "{}\n"  # an empty document reads back as one
             return
-        if not old.in_place or not self._collect(new, old, edits):
+        text = self._text
+        pos = old.start
+        if old.in_place and not collect(text, new, old, edits):
+            # The structure changed (set of a new key, unset): made in the text when
+            # that is certain, read back, and edited in place from there.
+            spliced = self._splice(index, new)
+            if spliced is not None:
+                text, old, edits = spliced
+                pos = 0
+            else:
+                old = Doc(new, 0, 0, False)
+                old.in_place = False
+        if not old.in_place:
             body = render_block(new, 0) + block
             yield body if body else "{}\n"
             return
         if old.sops_span is not None:
             edits.append((old.sops_span[0], old.sops_span[1], ""))
         edits.sort()
-        text = self._text
         end = doc_end(text, old.end)
-        pos = old.start
         last = ""
         for s, e, repl in edits:
             if pos < s:
@@ -232,141 +246,30 @@ class YamlStore:
                 yield "\n"
             yield block
 
-    def _collect(self, new: t.Mapping, old: Doc, edits: list[tuple[int, int, str]]) -> bool:
-        """Replacements for changed leaves; False if the structure no longer matches."""
-        # Every scalar of the old document but the sops block must come back, once, in
-        # order: the walk must meet old.spans (in text order) one after the other.
-        spans = old.spans
-        size = len(spans)
-        seen = [0]  # index of the next span the walk must meet
-        seen_comments: set[tuple[int, int]] = set()
-        s0, s1 = old.sops_span if old.sops_span is not None else (-1, -1)
-        sops_comments = {c for c in old.comments if s0 <= c[0] < s1}
+    def _splice(
+        self, index: int, new: t.Mapping
+    ) -> tuple[str, Doc, list[tuple[int, int, str]]] | None:
+        """Document ``index``'s text with the structure of ``new`` (see
+        :mod:`._yaml_splice`), read back: that text, its document, and the in-place
+        edits that make it ``new``; or None."""
+        from sekret.stores import _yaml_splice, _yaml_splice_render
 
-        def expected() -> tuple[int, int] | None:
-            i = seen[0]
-            while i < size and s0 <= spans[i][0] < s1:
-                i += 1  # the sops block's scalars: not in the new tree
-            seen[0] = i
-            return spans[i] if i < size else None
-
-        def scalar_seen(span: tuple[int, int]) -> bool:
-            if expected() != span:
-                return False
-            seen[0] += 1
-            return True
-
-        text = self._text
-        flow_spans = old.flow_spans
-
-        def walk(node: object, in_seq: bool) -> bool:
-            if isinstance(node, t.Mapping):
-                for entry in node.items:
-                    if isinstance(entry, t.Comment):
-                        if not comment(entry, False):
-                            return False
-                        continue
-                    leaf = entry[1]
-                    if type(leaf) is t.Leaf and type(leaf.value) is str:
-                        # The usual entries, handled as the general path below would:
-                        # a string leaf in a block mapping, the next span expected.
-                        span = leaf.span
-                        i = seen[0]
-                        sval: str = leaf.value
-                        if (
-                            i < size
-                            and spans[i] == span
-                            and not s0 <= span[0] < s1
-                            and span not in flow_spans
-                        ):
-                            if (
-                                sval.startswith("ENC[")
-                                and _ENC_PLAIN.match(sval) is not None
-                                and text[span[0] : span[0] + 1] not in "|>"
-                            ):
-                                # encrypting: an ENC[…] string, plain-safe as it is
-                                seen[0] = i + 1
-                                if text[span[0] : span[1]] != sval:
-                                    edits.append((span[0], span[1], sval))
-                                continue
-                            if "\n" not in sval and text.startswith("ENC[", span[0]):
-                                # decrypting: a one-line string replacing an ENC[…]
-                                seen[0] = i + 1
-                                edits.append((span[0], span[1], render_string(sval)))
-                                continue
-                    if not walk(leaf, False):
-                        return False
-                return True
-            if isinstance(node, t.Sequence):
-                for element in node.items:
-                    if isinstance(element, t.Comment):
-                        if not comment(element, True):
-                            return False
-                    elif not walk(element, True):
-                        return False
-                return True
-            if not isinstance(node, t.Leaf) or node.span is None or not scalar_seen(node.span):
-                return False
-            s, e = node.span
-            original = self._text[s:e]
-            rendered = render_scalar(node.value)
-            if original == rendered:
-                return True
-            if original[:1] in "|>":
-                # a block scalar's span runs to the end of its last line: keep the break
-                tail = original[len(original.rstrip("\n")) :]
-                rendered += tail
-            value = node.value
-            if (
-                isinstance(value, str)
-                and "\n" in value
-                and not value.startswith("ENC[")
-                and node.span not in old.flow_spans
-                and self._text[e : e + 1] == "\n"
-            ):
-                # a multi-line string as a literal block, indented under its key
-                line_start = self._text.rfind("\n", 0, s) + 1
-                line = self._text[line_start:s]
-                pad = " " * (len(line) - len(line.lstrip(" -")) + len(INDENT))
-                block = literal(value, pad)
-                if block.startswith("|"):
-                    if _block_fits(self._text, e + 1, pad, block):
-                        edits.append((s, e + 1, block))
-                        return True
-                    rendered = render_string(value)  # the lines after would join a block
-            if node.span in old.flow_spans and any(c in rendered for c in ",[]{}"):
-                if not rendered.startswith(('"', "'")):
-                    rendered = double_quote(rendered)
-            if original.startswith("ENC[") or rendered.startswith("ENC["):
-                edits.append((s, e, rendered))
-            elif not _same_value(original, node.value):
-                edits.append((s, e, rendered))
-            return True
-
-        def comment(c: t.Comment, in_seq: bool) -> bool:
-            if c.span is None:
-                return False
-            s, e = c.span
-            if expected() == c.span:  # a "- ENC[…,type:comment]" list item from sops
-                if not scalar_seen(c.span):
-                    return False
-                line_start = self._text.rfind("\n", 0, s) + 1
-                dash = self._text.rfind("-", line_start, s)
-                edits.append((dash if dash >= 0 else s, e, "#" + c.text))
-                return True
-            seen_comments.add(c.span)
-            if self._text[s + 1 : e] != c.text:
-                edits.append((s, e, "#" + c.text))
-            return True
-
+        text = _yaml_splice.splice(self._text, index, new, parse)
+        if text is None:
+            return None
         try:
-            if not walk(new, False):
-                return False
-            return expected() is None and seen_comments >= (old.comments - sops_comments)
-        finally:
-            # walk refers to itself (a reference cycle through its closure, holding the
-            # document): break it, so the document goes when the caller lets it go
-            walk = _walk_done
+            docs = parse(text)
+        except StoreError:
+            return None
+        if len(docs) != 1 or not docs[0].in_place or doc_end(text, docs[0].end) != len(text):
+            return None
+        doc = docs[0]
+        got = t.Mapping([i for i in doc.root.items if isinstance(i, t.Comment) or i[0] != "sops"])
+        respanned = _yaml_splice_render.respan(new, got)
+        edits: list[tuple[int, int, str]] = []
+        if respanned is None or not collect(text, respanned, doc, edits):
+            return None
+        return text, doc, edits
 
     def emit_value(self, value: t.Node | t.Leaf) -> bytes:
         """``--extract``: a sub-tree as a document, a string raw, other scalars + LF."""
@@ -384,47 +287,4 @@ class YamlStore:
         return (render_scalar(inner) + "\n").encode()
 
 
-def _block_fits(text: str, after: int, pad: str, block: str) -> bool:
-    """Whether a literal ``block`` put before ``text[after:]`` ends where it should: the
-    next non-blank line must be indented less than the block's lines, and a block that
-    keeps its final breaks (``|+``) may not be followed by blank lines, which it would
-    take in."""
-    keeps = "+" in block[: block.index("\n")]
-    pos = after
-    while pos < len(text):
-        end = text.find("\n", pos)
-        line = text[pos : len(text) if end < 0 else end]
-        if line.strip(" "):
-            return len(line) - len(line.lstrip(" ")) < len(pad)
-        if keeps:
-            return False
-        if end < 0:
-            break
-        pos = end + 1
-    return not keeps or after >= len(text)
-
-
-_ENC_PLAIN = lazy(r"ENC\[AES256_GCM,[A-Za-z0-9+/=,:_]*\]\Z")
-
-
-def _same_value(original: str, value: t.Scalar) -> bool:
-    """Whether the source text already denotes ``value`` (keeps the user's quoting)."""
-    if isinstance(value, str) and value.startswith("ENC["):
-        return False
-    text = "k: " + original + ("" if original.endswith("\n") else "\n")
-    try:
-        docs = parse(text)
-    except StoreError:
-        return False
-    got = docs[0].root.get("k")
-    if not isinstance(got, t.Leaf) or got.span != (3, 3 + len(original)):
-        return False
-    return type(got.value) is type(value) and got.value == value
-
-
 STORE_CLASS = YamlStore
-
-
-def _walk_done(node: object, in_seq: bool) -> bool:
-    """What ``_collect``'s walk is rebound to when done (see there)."""
-    return False

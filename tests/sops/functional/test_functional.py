@@ -8,7 +8,9 @@ Each case runs in its own directory in every tool order:
 ``sops>sekret``   the reverse.
 
 Inputs copied from sops's ``functional-tests/res`` live in ``tests/data/sops-functional``.
-Age keys stand in for the PGP keys upstream uses (see the head of ``cases.toml``).
+Every case runs twice: with age keys standing in for the PGP keys upstream uses (see the
+head of ``cases.toml``), and with upstream's own PGP keys (``tests/data/sops-pgp``) in a
+temporary GnuPG home, ``--age`` and ``age:`` read as ``--pgp`` and ``pgp:``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import yaml
 
 from tests.conftest import vendored
 from tests.sops.conftest import Key, clean_env, sops_path
+from tests.sops.gpg_home import FP, FP2, make_home
 
 HERE = Path(__file__).resolve().parent
 CASES = tomllib.loads((HERE / "cases.toml").read_text())
@@ -79,10 +82,32 @@ class Ran:
         )
 
 
+#: upstream's keys: FBC7B9E2 and D7229043 with their secret keys, B611A2F9 public only
+PGP_KEYS = [FP, FP2, "B611A2F9F11D0FF82568805119F9B5DAEA91FF86"]
+
+
 def _fill(text: str, recipients: list[str]) -> str:
     for i, r in enumerate(recipients):
         text = text.replace(f"{{age{i}}}", r)
     return text
+
+
+def _as_pgp(text: str) -> str:
+    """A case's age keys as upstream's PGP keys: flags, config fields and key paths."""
+    return {"--age": "--pgp", "age": "pgp"}.get(text, text.replace("age:", "pgp:"))
+
+
+@pytest.fixture(scope="module")
+def pgp_homes() -> Any:
+    """GnuPG homes by the secret keys they hold: "0-1" (both), "1" (D7229043 only)."""
+    both, only1 = make_home(), make_home()
+    homes = {"0-1": next(both), "1": next(only1)}
+    from sekret.pgp import gpg
+
+    gpg.run(["--batch", "--yes", "--delete-secret-keys", FP], b"", gnupg_home=str(homes["1"]))
+    yield homes
+    for gen in (both, only1):
+        gen.close()
 
 
 def _parse(fmt: str, data: bytes) -> Any:
@@ -175,15 +200,20 @@ def rewrite(target: Path, pattern: str, repl: list[str], where: str) -> None:
     target.write_text(text)
 
 
-def run_case(case: dict[str, Any], order: str, tmp: Path, keys: list[Key]) -> None:
+def run_case(
+    case: dict[str, Any], order: str, tmp: Path, keys: list[Key],
+    pgp_homes: dict[str, Path] | None = None,
+) -> None:
+    """Run one case; with ``pgp_homes`` on upstream's PGP keys instead of age keys."""
     writer, reader = ORDERS[order]
-    recipients = [k.recipient for k in keys]
+    recipients = [k.recipient for k in keys] if pgp_homes is None else PGP_KEYS
     work, home = tmp / "work", tmp / "home"
     work.mkdir()
     home.mkdir()
     sops_yaml = case.get("sops_yaml", CASES["config"]["sops_yaml"])
     if sops_yaml:
-        (work / ".sops.yaml").write_text(_fill(sops_yaml, recipients))
+        text = _fill(sops_yaml, recipients)
+        (work / ".sops.yaml").write_text(text if pgp_homes is None else _as_pgp(text))
     for name, content in case.get("files", {}).items():
         (work / name).parent.mkdir(parents=True, exist_ok=True)
         (work / name).write_bytes(content.encode())
@@ -200,8 +230,13 @@ def run_case(case: dict[str, Any], order: str, tmp: Path, keys: list[Key]) -> No
         tool = writer if role_of(step) == "writer" else reader
         argv = [_fill(a, recipients) for a in step["run"]]
         which = step.get("identities", case.get("identities", [0, 1]))
-        idents = _write_identities(home, keys, which)
-        env = clean_env(None, SOPS_AGE_KEY_FILE=str(idents), HOME=str(home))
+        if pgp_homes is None:
+            idents = _write_identities(home, keys, which)
+            env = clean_env(None, SOPS_AGE_KEY_FILE=str(idents), HOME=str(home))
+        else:
+            argv = [_as_pgp(a) if a == "--age" else a for a in argv]
+            gnupg = pgp_homes["-".join(map(str, which))]
+            env = clean_env(None, GNUPGHOME=str(gnupg), HOME=str(home))
         env.pop("XDG_CONFIG_HOME", None)
         stdin = step.get("stdin", "").encode()
         if "stdin_file" in step:
@@ -221,6 +256,9 @@ def run_case(case: dict[str, Any], order: str, tmp: Path, keys: list[Key]) -> No
             )
         problems: list[str] = []
         for chk in checks:
+            if pgp_homes is not None and "has" in chk:
+                chk = {**chk, "has": [[_as_pgp(x) if x == "age" else x for x in p]
+                                      for p in chk["has"]]}  # fmt: skip
             if "file" in chk:
                 data = _read(work / chk["file"])
                 problems += check(chk, data, before[chk["file"]], f"file {chk['file']}")
@@ -239,6 +277,16 @@ def _read(path: Path) -> bytes:
 @pytest.mark.parametrize("case", CASES["case"], ids=[c["id"] for c in CASES["case"]])
 def test_functional(case: dict[str, Any], order: str, tmp_path: Path, keys: list[Key]) -> None:
     run_case(case, order, tmp_path, keys)
+
+
+@pytest.mark.parametrize("order", list(ORDERS))
+@pytest.mark.parametrize("case", CASES["case"], ids=[c["id"] for c in CASES["case"]])
+def test_functional_pgp(
+    case: dict[str, Any], order: str, tmp_path: Path, keys: list[Key],
+    pgp_homes: dict[str, Path],
+) -> None:
+    """The same case on upstream's own PGP keys, as lib.rs runs it."""
+    run_case(case, order, tmp_path, keys, pgp_homes)
 
 
 def test_every_upstream_test_is_ported_or_listed_unported() -> None:

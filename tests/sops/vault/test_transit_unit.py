@@ -12,7 +12,7 @@ import pytest
 from sekret._dates import UTC, datetime
 from sekret.errors import SopsError
 from sekret.files.vault import VaultClient, VaultError
-from sekret.sops import vault_transit as vt
+from sekret.sops.masterkeys import hc_vault as vt
 from sekret.sops.metadata import OtherKey
 
 # (uri, (vault_address, engine_path, key_name) or None for an error): TestNewMasterKeyFromURI

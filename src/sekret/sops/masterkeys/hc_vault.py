@@ -9,21 +9,22 @@ entry's ``enc``, which ``<engine>/decrypt/<key>`` turns back into the base64 dat
 The entry is written as sops writes it: ``vault_address``, ``engine_path``,
 ``key_name``, ``created_at`` (RFC 3339, UTC), ``enc``. This module is pure: the HTTP
 exchange with the server is done by a :class:`TransitBackend` the caller supplies
-(sekret's is :class:`sekret.files.vault.VaultClient`).
+(sekret's is :class:`sekret.files.vault.VaultClient`, given by :mod:`sekret.files.keyring`).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Protocol
 from urllib.parse import urlsplit
 
 from sekret._dates import UTC, datetime
 from sekret._lazy_re import lazy
 from sekret.errors import SopsError
-from sekret.sops.metadata import AgeKey, OtherKey, format_lastmodified
+from sekret.sops.masterkeys import Entry, KeyUnavailable
+from sekret.sops.metadata import OtherKey, format_lastmodified
 
 #: the entry type in the metadata, key groups and ``--decryption-order``
 HC_VAULT = "hc_vault"
@@ -39,7 +40,7 @@ class VaultURIError(SopsError):
     """A Vault transit key URI that sops would refuse too."""
 
 
-class TransitError(SopsError):
+class TransitError(KeyUnavailable):
     """The server did not encrypt or decrypt the data key (the next key is tried)."""
 
 
@@ -165,7 +166,7 @@ class VaultTransitKeys:
             raise TransitError("no Vault/OpenBao client available")
         return self.backend
 
-    def wrap(self, entry: AgeKey | OtherKey, secret: bytes) -> None:
+    def wrap(self, entry: Entry, secret: bytes) -> None:
         """Encrypt ``secret`` with the entry's transit key; sops's field order."""
         assert isinstance(entry, OtherKey)
         fields = entry.fields
@@ -189,7 +190,7 @@ class VaultTransitKeys:
             "enc": enc,
         }
 
-    def unwrap(self, entry: AgeKey | OtherKey) -> bytes:
+    def unwrap(self, entry: Entry) -> bytes:
         """Ask the server to decrypt the entry's ``enc``."""
         assert isinstance(entry, OtherKey)
         fields = entry.fields
@@ -208,7 +209,7 @@ class VaultTransitKeys:
                 hint=exc.hint,
             ) from None
 
-    def advice(self, entries: Sequence[AgeKey | OtherKey]) -> str:
+    def advice(self, entries: list[Entry]) -> str:
         """Which server and token the file needs."""
         uris = ", ".join(uri_of(e.fields) for e in entries if isinstance(e, OtherKey))
         return (
