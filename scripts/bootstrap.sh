@@ -130,7 +130,7 @@ locked)
   fi
   # Re-syncs only when something changed; re-creates .venv if the interpreter changed.
   synclog=$(mktemp)
-  if ! "$uv" sync --locked --python "$py" </dev/null >"$synclog" 2>&1; then
+  if ! "$uv" sync --locked --all-extras --python "$py" </dev/null >"$synclog" 2>&1; then
     cat "$synclog" >&2; rm -f "$synclog"; die "uv sync --locked failed"
   fi
   grep -E '^(Creating|Using|Installed|Uninstalled|Removed)' "$synclog" | sed 's/^/bootstrap: /' >&2 || true
@@ -156,7 +156,7 @@ PY
   fi
   log "installing into $venv ($mode)"
   "$uv" pip install -q --python "$venv/bin/python" --upgrade --refresh \
-    --constraint "$constraints" -e . --group dev </dev/null
+    --constraint "$constraints" -e ".[keyservice]" --group dev </dev/null
   rm -f "$constraints"
   # What differs from the lock, so a run names the release that broke (or did not).
   "$uv" export -q --frozen --no-hashes --no-emit-project --no-header --no-annotate \

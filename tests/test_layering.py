@@ -18,7 +18,7 @@ HELPERS = {"_sensitive", "_record", "_lazy_re", "_dates"}
 #: top-level part of sekret → the parts it may import (besides itself).
 ALLOWED: dict[str, set[str]] = {
     "cli": {"files", "install", "gitcrypt", "hosts", "sops", "stores", "age", "crypto", "errors",
-            "pgp", "__init__", "_depth", *HELPERS},
+            "pgp", "keyservice", "__init__", "_depth", *HELPERS},
     "files": {"stores", "sops", "age", "pgp", "errors", "_depth", *HELPERS},
     "install": {"files", "sops", "stores", "age", "pgp", "errors", *HELPERS},
     # the user's gpg, for sops pgp keys and sops-nix gnupgHome; the OpenPGP key of an
@@ -28,6 +28,7 @@ ALLOWED: dict[str, set[str]] = {
     "hosts": {"files", "install", "crypto", "age", "errors", *HELPERS},  # config text edits
     "stores": {"sops", "errors", "_depth", *HELPERS},
     "sops": {"age", "crypto", "errors", *HELPERS},
+    "keyservice": {"sops", "errors", *HELPERS},  # sops's key service over gRPC (network edge)
     "age": {"crypto", "errors", *HELPERS},
     "crypto": {"errors", *HELPERS},
     "errors": set(),

@@ -31,6 +31,7 @@ TOOL_PACKAGE: dict[str, str | None] = {
     "sops": "sops",
     "git-crypt": "git-crypt",
     "gpg": "gnupg",
+    "gpgconf": "gnupg",
     "ssh-keygen": "openssh",
     "nix-instantiate": "nix",
     "jq": "jq",

@@ -838,21 +838,31 @@ def test_refused_and_accepted_flags(case: Case, world: World, tmp_path: Path) ->
 
 
 def test_flags_sekret_cannot_honour_are_never_ignored(world: World, tmp_path: Path) -> None:
-    """Where sops would use a key type or key service sekret does not have, sekret
-    refuses (sops succeeds here: its local key service still decrypts)."""
+    """Where sops would use a key type sekret does not have, sekret refuses; a key
+    service is really asked (a local key service switched off is off)."""
     d = tmp_path / "d"
     shutil.copytree(world.base, d)
     env = world.env()
-    for args, message in (
-        (["decrypt", "--keyservice", "tcp://127.0.0.1:1", "ep.yaml"], "key services"),
-        (["decrypt", "--enable-local-keyservice=false", "ep.yaml"], "no key service client"),
-        (["encrypt", "--age", world.recipients[0], "p.yaml"], "SOPS_KMS_ARN is set"),
+    for args, message, extra in (
+        (["decrypt", "--enable-local-keyservice=false", "ep.yaml"], "failed to get the data "
+         "key", {}),
+        (["decrypt", "ep.yaml"], "failed to get the data key",
+         {"SOPS_ENABLE_LOCAL_KEYSERVICE": "false"}),
+        (["decrypt", "ep.yaml"], "invalid key service URI", {"SOPS_KEYSERVICE": "udp://x:1"}),
+        (["encrypt", "--age", world.recipients[0], "p.yaml"], "SOPS_KMS_ARN is set",
+         {"SOPS_KMS_ARN": "arn:aws:kms:us-east-1:0:key/x"}),
+        (["filestatus", "--keyservice", "tcp://127.0.0.1:1", "ep.yaml"], "has no effect", {}),
     ):
-        extra = {"SOPS_KMS_ARN": "arn:aws:kms:us-east-1:0:key/x"} if "encrypt" in args else {}
         r = _sekret(args, d, {**env, **extra})
-        assert r.status == 1 and message in r.err.splitlines()[0], (args, r.err)
-    r = _sekret(["decrypt", "ep.yaml"], d, {**env, "SOPS_KEYSERVICE": "tcp://127.0.0.1:1"})
-    assert r.status == 0 and "sekret: warning: SOPS_KEYSERVICE is set" in r.err
+        assert r.status in (1, 128) and message in r.err.splitlines()[0], (args, r.err)
+        assert "no key service to ask" in r.err or "failed to get" not in message
+    for args, extra in (
+        (["decrypt", "--keyservice", "tcp://127.0.0.1:1", "ep.yaml"], {}),
+        (["decrypt", "ep.yaml"], {"SOPS_KEYSERVICE": "tcp://127.0.0.1:1"}),
+        (["decrypt", "--enable-local-keyservice=true", "ep.yaml"], {}),
+    ):
+        r = _sekret(args, d, {**env, **extra})
+        assert r.status == 0 and r.err == "", (args, r.err)
 
 
 # 5. edit -s / --show-master-keys

@@ -32,6 +32,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "install": ("sekret.cli.install", "run", "install secrets at boot (like sops-nix)"),
     "agenix": ("sekret.cli.agenix", "run", "edit, rekey and decrypt .age secrets (like agenix)"),
     "host": ("sekret.cli.host", "run", "add a machine to your secrets, or remove it"),
+    "keyservice": (
+        "sekret.cli.keyservice", "run", "serve your keys to sops clients (like sops keyservice)"
+    ),
 }
 #: sops's subcommands (``sekret encrypt …``), with sops's flags and exit codes.
 SOPS_COMMANDS: dict[str, str] = {

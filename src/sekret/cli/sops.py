@@ -60,10 +60,13 @@ identities: SOPS_AGE_KEY_FILE, SOPS_AGE_KEY, SOPS_AGE_KEY_CMD,
   PGP keys through your gpg (GNUPGHOME, gpg-agent; SOPS_GPG_EXEC names the program)
 Vault/OpenBao transit keys: --hc-vault-transit URI (or SOPS_VAULT_URIS), with
   VAULT_TOKEN or ~/.vault-token
+key services, as in sops: --keyservice unix:///path or tcp://host:port (repeatable),
+  asked after the local keys (--enable-local-keyservice=false: only them); see
+  'sekret keyservice --help' for the server
 not supported yet (refused): AWS/GCP/HuaweiCloud KMS and Azure Key Vault keys
-  (--kms, …, --add-kms, …), key services (--keyservice), S3/GCS publishing
-accepted and without effect, as in sops: --disable-version-check, --check-for-updates,
-  --enable-local-keyservice; --aws-profile and --encryption-context (KMS only) warn
+  (--kms, …, --add-kms, …), S3/GCS publishing
+accepted and without effect, as in sops: --disable-version-check, --check-for-updates;
+  --aws-profile and --encryption-context (KMS only) warn
 flags a command does not use are refused with exit status 1 (sops ignores them)
 """
 
@@ -187,9 +190,9 @@ def _run_groups(argv: Sequence[str], env: Environment, before: Sequence[str]) ->
     from sekret.cli import sops_checks
 
     sops_checks.check(name, args, env)
-    from sekret.cli import sops_groups
+    from sekret.cli import sops_groups, sops_services
 
-    return sops_groups.run(name, args, env)
+    return sops_services.run_with(args.key_services, lambda: sops_groups.run(name, args, env))
 
 
 def _groups_help() -> str:

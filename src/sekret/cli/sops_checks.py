@@ -1,8 +1,9 @@
 """What a parsed sops command line may ask for, checked before any file is read.
 
-Key types sekret cannot wrap a data key for (the KMSs) and key services are
-refused, as flags and as the variables sops reads for them; the decryption order is
-validated; flags that have no effect in sops either are accepted (some with a warning).
+Key types sekret cannot wrap a data key for (the KMSs) are refused, as flags and as
+the variables sops reads for them; the decryption order is validated; the key services
+(--keyservice) are set up; flags that have no effect in sops either are accepted (some
+with a warning).
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ KEY_VARIABLES = {
 }
 _ORDER_FROM_ENV = frozenset({"decrypt", "edit", "rotate", "set", "unset", "exec-env",
                              "exec-file"})  # fmt: skip
-_FALSE = ("0", "f", "F", "FALSE", "false", "False")
 
 
 class DuplicateKeyTypeError(SopsError):
@@ -57,17 +57,7 @@ def check(mode: str, args: Namespace, env: Environment) -> None:
         for prefix in ("", "add_", "rm_"):
             if getattr(args, prefix + suffix.replace("-", "_"), None):
                 raise unsupported_key_type(f"--{prefix.replace('_', '-')}{suffix}", kind)
-    if args.keyservice:
-        raise SopsError(
-            f"--keyservice {args.keyservice[0]}: key services are not supported by sekret yet",
-            hint="sekret decrypts with the local age identities only",
-        )
     environ = env.environ
-    if environ.get("SOPS_ENABLE_LOCAL_KEYSERVICE", "").strip() in _FALSE:
-        raise flags.local_keyservice_refused()
-    if environ.get("SOPS_KEYSERVICE") and mode != "filestatus":
-        _ui.warn(env, "SOPS_KEYSERVICE is set, but sekret has no key service client: "
-                      "only the local age identities are used")  # fmt: skip
     if mode in ("encrypt", "edit") and _makes_new_file(mode, args, env):
         for suffix, variable in KEY_VARIABLES.items():
             if environ.get(variable, "").strip():
@@ -83,6 +73,10 @@ def check(mode: str, args: Namespace, env: Environment) -> None:
             hint="--config names the .sops.yaml to use",
         )
     args.decryption_order = decryption_order(mode, args, env)
+    if mode != "filestatus":
+        from sekret.cli import sops_services
+
+        args.key_services = sops_services.chain(args, env)
     if mode in ("set", "unset") and args.shamir_secret_sharing_threshold is not None:
         _ui.warn(env, f"--shamir-secret-sharing-threshold has no effect on 'sekret {mode}' "
                       "(nor in sops)")  # fmt: skip

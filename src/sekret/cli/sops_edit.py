@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from sekret import files
 from sekret.cli import _ui, sops_ops
@@ -18,6 +19,9 @@ from sekret.errors import SekretError, SopsError, UsageError
 from sekret.files import document
 from sekret.sops import tree as t
 from sekret.stores.base import get_store
+
+if TYPE_CHECKING:
+    from sekret.sops.keysources import Keyring
 
 TEMPLATES = {
     "yaml": b"hello: Welcome to SOPS! Edit this file as you please!\n"
@@ -41,6 +45,7 @@ def _rescue(
     path: str,
     opened: document.Opened | None,
     opts: document.EncryptOptions | None,
+    keys: Keyring | None = None,
 ) -> object:
     """Keep a rejected edit, encrypted for the same keys, beside the file."""
     import copy
@@ -55,7 +60,7 @@ def _rescue(
                 meta.crypt_rule = None
                 blob = document.seal([t.Mapping([("data", text)])], binary, meta, opened.data_key)
             elif opts is not None:
-                blob = document.encrypt(text, binary, opts)
+                blob = document.encrypt(text, binary, opts, keys=keys)
             else:
                 return ""
             files.atomic_write(env.path(target), blob, mode=0o600)
@@ -116,6 +121,7 @@ def edit(args: Namespace, env: Environment) -> int:
                 hint="create the file first (sekret edit FILE), then edit it with -s",
             )
         opts = sops_ops.options(args, env, args.filename_override or path)
+        keys = sops_ops.keyring(env, args)  # pgp and --keyservice, not age only
 
         def check(raw: bytes) -> bytes:
             get_store(fmt_in).load_plain(raw)  # an error returns to the editor
@@ -123,11 +129,13 @@ def edit(args: Namespace, env: Environment) -> int:
 
         raw = editor.edit(
             TEMPLATES[fmt_in], path, env.environ, parse=check,
-            rescue=_rescue(env, path, None, opts),  # type: ignore[arg-type]
+            rescue=_rescue(env, path, None, opts, keys),  # type: ignore[arg-type]
             ask_retry=ask,
         )
         out = sops_ops.store(fmt_out, args, env) if fmt_out != fmt_in else None
-        data = document.encrypt(raw, sops_ops.store(fmt_in, args, env), opts, output=out)
+        data = document.encrypt(
+            raw, sops_ops.store(fmt_in, args, env), opts, output=out, keys=keys
+        )
         files.atomic_write(full, data, mode=0o600)
         sops_ops.verbose(env, args, f"file {path!r} written")
         return 0

@@ -148,8 +148,13 @@ FLAGS: tuple[Flag, ...] = (
     _f(("--verbose",), _ALL, "say what is done (config, keys tried, files written)", **_T),
     _f(("--disable-version-check",), _ALL, SUPPRESS, **_T),
     _f(("--check-for-updates",), _ALL, SUPPRESS, **_T),
-    _f(("--enable-local-keyservice",), _ALL, SUPPRESS, **_T),
-    _f(("--keyservice",), _ALL, SUPPRESS, **_A),
+    _f(("--enable-local-keyservice",), _ALL - {"filestatus"},
+       "use the local keys too (the default; =false: only --keyservice)", **_T),
+    # what normalise() makes of --enable-local-keyservice=false
+    _f(("--no-local-keyservice",), _ALL - {"filestatus"}, SUPPRESS, **_T),
+    _f(("--keyservice",), _ALL - {"filestatus"},
+       "a key service to use after the local one: unix:///path or tcp://host:port "
+       "(repeatable; or SOPS_KEYSERVICE)", **_A),
     # one command each
     _f(("--value-file",), {"set"}, "the third argument is a file holding the value", **_T),
     _f(("--value-stdin",), {"set"}, "read the value from standard input", **_T),
@@ -174,15 +179,16 @@ class UnusedFlagError(SopsError):
     """A flag the command does not read (sops would ignore it; exit 1)."""
 
 
-_GO_TRUE = ("1", "t", "T", "TRUE", "true", "True")
-_GO_FALSE = ("0", "f", "F", "FALSE", "false", "False")
+#: Go's strconv.ParseBool spellings (also SOPS_ENABLE_LOCAL_KEYSERVICE's, sops_services)
+GO_TRUE = ("1", "t", "T", "TRUE", "true", "True")
+GO_FALSE = ("0", "f", "F", "FALSE", "false", "False")
 
 
 def normalise(argv: Sequence[str]) -> list[str]:
     """The command line as sekret's parser takes it: Go-style single-dash long flags
     (``-output-type json``) in the double-dash form, and sops's boolean
-    ``--enable-local-keyservice=true`` as the bare flag (``=false`` is refused: sekret
-    has no other key service to use instead)."""
+    ``--enable-local-keyservice=true`` as the bare flag (``=false`` as
+    ``--no-local-keyservice``)."""
     out: list[str] = []
     for i, arg in enumerate(argv):
         if arg == "--":
@@ -193,22 +199,12 @@ def normalise(argv: Sequence[str]) -> list[str]:
                 arg = "-" + arg
         name, eq, value = arg.partition("=")
         if name == "--enable-local-keyservice" and eq:
-            if value in _GO_FALSE:
-                raise local_keyservice_refused()
-            if value in _GO_TRUE:
+            if value in GO_FALSE:
+                arg = "--no-local-keyservice"
+            elif value in GO_TRUE:
                 arg = name
         out.append(arg)
     return out
-
-
-def local_keyservice_refused() -> SopsError:
-    """The error for ``--enable-local-keyservice=false`` (and its variable)."""
-    return SopsError(
-        "--enable-local-keyservice=false: sekret has no key service client, it always "
-        "uses the local age identities",
-        hint="drop the flag (or SOPS_ENABLE_LOCAL_KEYSERVICE); remote key services "
-        "(--keyservice) are not supported yet",
-    )
 
 
 def parser(prog: str, usage: str, description: str, epilog: str, mode: str) -> _ui.Parser:

@@ -87,11 +87,14 @@ def keyring(
     env: Environment, args: Namespace | None = None, found: IdentityFinder | None = None
 ) -> Keyring:
     """Every master-key type of this run: age identities, the user's gpg, Vault/OpenBao
-    (both lazily), tried in the order of ``--decryption-order``."""
+    (both lazily), tried in the order of ``--decryption-order``; through the key
+    services of ``--keyservice`` when there are any (sops_services)."""
     from sekret.files.keyring import keyring as make
 
     order = list(getattr(args, "decryption_order", None) or []) if args is not None else []
-    return make(found or finder(env, args), env.environ, order=order)
+    keys = make(found or finder(env, args), env.environ, order=order)
+    services = getattr(args, "key_services", None)
+    return services.keyring(keys) if services is not None else keys
 
 
 def first_file(
@@ -201,6 +204,16 @@ def config_path(p: str) -> Path:
 
 def dispatch(name: str, args: Namespace, env: Environment, *, legacy: bool = False) -> int:
     """Run one sops command from parsed (and checked) arguments."""
+    if getattr(args, "key_services", None) is not None:  # --keyservice: closed afterwards
+        from sekret.cli import sops_services
+
+        return sops_services.run_with(
+            args.key_services, lambda: _dispatch(name, args, env, legacy=legacy)
+        )
+    return _dispatch(name, args, env, legacy=legacy)
+
+
+def _dispatch(name: str, args: Namespace, env: Environment, *, legacy: bool) -> int:
     if name in _HARDENED:
         from sekret.cli._guard import no_core_dumps
 

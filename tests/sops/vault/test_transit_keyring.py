@@ -1,8 +1,9 @@
 """hc_vault in the run's keyring beside age and PGP keys, against a real OpenBao server.
 
 Vault keys are ordered by ``--decryption-order`` like every other type, a file with
-only Vault keys names the Vault next step (not age's), and one file can hold age, PGP
-and Vault keys, each of which opens it for sekret and for the real sops.
+only Vault keys names the Vault next step (not age's), one file can hold age, PGP and
+Vault keys, each of which opens it for sekret and for the real sops, and ``sekret
+keyservice`` serves Vault keys with its own token to clients that have none.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
+from tests.sops._keyservers import serving
 from tests.sops.conftest import Key, Result, sekret, sops
 from tests.sops.gpg_home import FP, empty_gnupg_home, gnupg_home
 from tests.sops.vault.conftest import Bao
@@ -96,3 +99,34 @@ def test_age_pgp_and_vault_keys_in_one_file(
     for kind, kenv in alone.items():
         for tool in (sekret, sops):
             assert ok(tool(["decrypt", str(enc)], tmp_path, kenv)).decode() == PLAIN, kind
+
+
+def test_sekret_keyservice_serves_vault_keys(
+    bao: Bao, vault_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Clients without a token (local service off) encrypt and decrypt through sekret's
+    key service, whose environment has one; the entry is laid out as sops lays it out."""
+    (tmp_path / "p.yaml").write_text(PLAIN)
+    home = tmp_path / "client-home"
+    home.mkdir()
+    client = {k: v for k, v in vault_env.items() if k != "VAULT_TOKEN"}
+    client.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"))
+    off = "--enable-local-keyservice=false"
+    layout = {}
+    with serving("sekret", "unix", tmp_path, vault_env, "--verbose") as (uri, _):
+        for writer in (sops, sekret):
+            enc = ok(writer(["encrypt", "--keyservice", uri, off, "--hc-vault-transit",
+                             bao.uri("k1"), "p.yaml"], tmp_path, client))  # fmt: skip
+            (tmp_path / "e.yaml").write_bytes(enc)
+            layout[writer] = list(yaml.safe_load(enc)["sops"]["hc_vault"][0])
+            for reader in (sops, sekret):
+                dec = reader(["decrypt", "--keyservice", uri, off, "e.yaml"], tmp_path, client)
+                assert ok(dec).decode() == PLAIN, (writer, reader)
+    assert layout[sekret] == layout[sops] == [
+        "vault_address", "engine_path", "key_name", "created_at", "enc"
+    ]
+    log = (tmp_path / "sekret-ks.log").read_text()
+    assert f"decrypt request for hc_vault {bao.uri('k1')}" in log
+    assert "hunter2" not in log and bao.token not in log
+    alone = sekret(["decrypt", "e.yaml"], tmp_path, client)  # no token here: no data key
+    assert alone.status == 128 and alone.out == b""
