@@ -35,6 +35,10 @@ KEPT_OUT = {
     "gettext": "argparse's messages (translated through gettext)",
     "locale": "gettext's first lookup imports it",
     "sekret.pgp.gpg": "the user's gpg is run only for files with pgp entries",
+    "sekret.sops.masterkeys.hc_vault": "only files with hc_vault (Vault transit) keys",
+    "sekret.files.vault": "the Vault HTTP client, only when a Vault server is asked",
+    "urllib.request": "HTTP, only for Vault/OpenBao servers",
+    "ssl": "TLS, only for Vault/OpenBao servers",
 }
 
 

@@ -13,9 +13,9 @@ from tests.sops.conftest import Key, clean_env, sekret, sops
     "rule",
     [
         "key_groups:\n      - age: [{age}]\n        kms: [{{arn: 'arn:aws:kms:x'}}]\n",
-        "hc_vault_transit_uri: https://vault.example:8200/v1/transit/keys/k\n    age: {age}\n",
+        "gcp_kms: projects/p/locations/l/keyRings/r/cryptoKeys/k\n    age: {age}\n",
     ],
-    ids=["kms-in-group", "vault"],
+    ids=["kms-in-group", "gcp-kms"],
 )
 def test_a_rule_with_keys_sekret_cannot_wrap_is_refused(
     tmp_path: Path, keys: list[Key], rule: str

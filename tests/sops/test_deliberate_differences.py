@@ -611,6 +611,19 @@ def test_age_only(tmp_path: Path, keys: list[Key]) -> None:
     ours = sekret(["rotate", "-i", "e.yaml"], tmp_path, env)
     assert ours.status == 1 and "cannot encrypt to kms keys" in ours.err
     assert (tmp_path / "e.yaml").read_bytes() == before
+    ours = sekret(["encrypt", "--hckms", "tr-west-1:0000", "e.yaml"], tmp_path, env)
+    assert ours.status == 1 and "HuaweiCloud KMS keys are not supported" in ours.err
+    # PGP keys (tests/sops/test_pgp_interop.py) and Vault transit keys (tests/sops/vault)
+    # are used: a Vault key, given or from SOPS_VAULT_URIS, is tried, not refused
+    (tmp_path / "p.yaml").write_text("a: 1\n")
+    vault = "http://127.0.0.1:9/v1/transit/keys/k"
+    for ours in (
+        sekret(["encrypt", "--hc-vault-transit", vault, "p.yaml"], tmp_path, env),
+        sekret(["encrypt", "--age", key.recipient, "p.yaml"], tmp_path,
+               {**env, "SOPS_VAULT_URIS": vault}),
+    ):  # fmt: skip
+        assert ours.status == 1 and "cannot reach the Vault server" in ours.err, ours.err
+        assert "not supported" not in ours.err
 
 
 def test_keyservice(tmp_path: Path, keys: list[Key]) -> None:

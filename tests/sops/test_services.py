@@ -163,7 +163,7 @@ def test_remote_services_may_serve_types_sekret_lacks() -> None:
     entry = OtherKey("kms", {"arn": "arn:x"})
     meta = _meta(KeyGroup(others=[entry]))
     keysources.wrap_data_key(DATA_KEY, meta, ring)
-    assert list(entry.fields) == ["created_at", "enc", "arn"]
+    assert list(entry.fields) == ["arn", "created_at", "enc"]  # sops's kmskey order
     assert keysources.recover_data_key(meta, ring) == DATA_KEY
     assert calls == ["r encrypt kms arn:x", "r decrypt kms arn:x"]
 

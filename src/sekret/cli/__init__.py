@@ -49,6 +49,7 @@ SOPS_COMMANDS: dict[str, str] = {
     "exec-file": "run a command with a SOPS file decrypted at {}",
     "filestatus": "tell whether a file is SOPS-encrypted",
     "groups": "add or delete a key group of a SOPS file",
+    "publish": "write a SOPS file's values to a Vault/OpenBao KV store",
     "completion": "print a shell completion script (bash, zsh, fish)",
 }
 

@@ -4,8 +4,9 @@ sops's flags and defaults: ``--network tcp`` (or ``unix``), ``--address
 127.0.0.1:5000`` (a socket path for unix), ``--prompt`` to confirm each request on the
 terminal, ``--verbose`` to log each request (the key, never a secret). The answers come
 from the server's keyring, every key type sekret can use: the age identities found as
-sops finds them (SOPS_AGE_KEY_FILE, SOPS_AGE_KEY, …) and the PGP keys of the server's
-gpg (GNUPGHOME, gpg-agent), so a client needs none of them. SIGINT or SIGTERM stops
+sops finds them (SOPS_AGE_KEY_FILE, SOPS_AGE_KEY, …), the PGP keys of the server's
+gpg (GNUPGHOME, gpg-agent) and Vault/OpenBao transit keys with the server's token
+(VAULT_TOKEN, ~/.vault-token), so a client needs none of them. SIGINT or SIGTERM stops
 the server (exit 0) and removes its socket.
 """
 

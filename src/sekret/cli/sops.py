@@ -30,8 +30,10 @@ DESCRIPTIONS = {
     "exec-env": "run a command with the file's values in its environment",
     "exec-file": "run a command with the decrypted file at {} (a FIFO by default)",
     "filestatus": 'print {"encrypted":true} or {"encrypted":false}',
-    "groups add": "add a key group (age recipients, PGP fingerprints) to a SOPS file",
+    "groups add": "add a key group (age, PGP or Vault transit keys) to a SOPS file",
     "groups delete": "delete the key group INDEX (counted from 0) of a SOPS file",
+    "publish": "write a SOPS file's values to the Vault/OpenBao KV path of its "
+    ".sops.yaml destination_rules entry",
 }
 USAGES = {
     "set": "sekret set [options] FILE PATH [VALUE]",
@@ -41,6 +43,7 @@ USAGES = {
     "updatekeys": "sekret updatekeys [options] FILE...",
     "groups add": "sekret groups add --file FILE --age RECIPIENT... [-i] [options]",
     "groups delete": "sekret groups delete --file FILE [-i] [options] INDEX",
+    "publish": "sekret publish [-y] [--omit-extensions] [--recursive] FILE|DIR",
 }
 
 EPILOG = """\
@@ -55,11 +58,13 @@ examples:
 identities: SOPS_AGE_KEY_FILE, SOPS_AGE_KEY, SOPS_AGE_KEY_CMD,
   ~/.config/sops/age/keys.txt, SOPS_AGE_SSH_PRIVATE_KEY_FILE, ~/.ssh/id_ed25519;
   PGP keys through your gpg (GNUPGHOME, gpg-agent; SOPS_GPG_EXEC names the program)
+Vault/OpenBao transit keys: --hc-vault-transit URI (or SOPS_VAULT_URIS), with
+  VAULT_TOKEN or ~/.vault-token
 key services, as in sops: --keyservice unix:///path or tcp://host:port (repeatable),
   asked after the local keys (--enable-local-keyservice=false: only them); see
   'sekret keyservice --help' for the server
-not supported yet (refused): AWS/GCP/HuaweiCloud KMS, Azure Key Vault and Vault
-  transit keys (--kms, …, --add-kms, …)
+not supported yet (refused): AWS/GCP/HuaweiCloud KMS and Azure Key Vault keys
+  (--kms, …, --add-kms, …), S3/GCS publishing
 accepted and without effect, as in sops: --disable-version-check, --check-for-updates;
   --aws-profile and --encryption-context (KMS only) warn
 flags a command does not use are refused with exit status 1 (sops ignores them)
@@ -193,7 +198,7 @@ def _run_groups(argv: Sequence[str], env: Environment, before: Sequence[str]) ->
 def _groups_help() -> str:
     return (
         "usage: sekret groups add|delete [options]\n\n"
-        "Change the key groups of a SOPS file (age and PGP keys).\n\n"
+        "Change the key groups of a SOPS file (age, PGP and Vault transit keys).\n\n"
         "commands:\n"
         f"  add     {DESCRIPTIONS['groups add']}\n"
         f"  delete  {DESCRIPTIONS['groups delete']}\n"

@@ -1,9 +1,9 @@
 """What a parsed sops command line may ask for, checked before any file is read.
 
-Key types sekret cannot wrap a data key for (the KMSs, Vault) are refused, as flags
-and as the variables sops reads for them; the decryption order is validated; the key
-services (--keyservice) are set up; flags that have no effect in sops either are
-accepted (some with a warning).
+Key types sekret cannot wrap a data key for (the KMSs) are refused, as flags and as
+the variables sops reads for them; the decryption order is validated; the key services
+(--keyservice) are set up; flags that have no effect in sops either are accepted (some
+with a warning).
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from sekret.cli._args import Namespace
 from sekret.cli._env import Environment
 from sekret.errors import SopsError
 
-#: the key type identifiers sops knows (``--decryption-order``); age and pgp are used here
+#: the key type identifiers sops knows (``--decryption-order``); age, pgp and hc_vault are
+#: used here
 KEY_TYPES = ("age", "pgp", "kms", "gcp_kms", "azure_kv", "hc_vault", "hckms")
 #: the variables sops reads as the key flags of a new file
 KEY_VARIABLES = {
@@ -24,7 +25,6 @@ KEY_VARIABLES = {
     "gcp-kms": "SOPS_GCP_KMS_IDS",
     "hckms": "SOPS_HUAWEICLOUD_KMS_IDS",
     "azure-kv": "SOPS_AZURE_KEYVAULT_URLS",
-    "hc-vault-transit": "SOPS_VAULT_URIS",
 }
 _ORDER_FROM_ENV = frozenset({"decrypt", "edit", "rotate", "set", "unset", "exec-env",
                              "exec-file"})  # fmt: skip
@@ -110,7 +110,8 @@ def decryption_order(mode: str, args: Namespace, env: Environment) -> list[str]:
 
     Duplicates fail as in sops (exit 112); an unknown type is refused (sops would
     ignore a typo such as ``AGE``). Within a key group the types named are tried first,
-    in that order, then the others (default: age, then pgp).
+    in that order, then the others in file order (default: age, then pgp); an
+    ``hc_vault`` named first asks the Vault server before any age or PGP key is tried.
     """
     text: str | list[str] | None = args.decryption_order
     if text is None and mode in _ORDER_FROM_ENV:

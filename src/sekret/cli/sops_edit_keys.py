@@ -67,8 +67,11 @@ def merge(
     ):
         new.key_groups = copy.deepcopy(old.key_groups)  # the enc as they were
         return new
-    if len(new.key_groups) > 1 and any(o.type != "pgp" for g in new.key_groups for o in g.others):
-        kind = next(o.type for g in new.key_groups for o in g.others if o.type != "pgp")
+    usable = keysources.keyring_of(keys).types
+    if len(new.key_groups) > 1 and any(
+        o.type not in usable for g in new.key_groups for o in g.others
+    ):
+        kind = next(o.type for g in new.key_groups for o in g.others if o.type not in usable)
         raise SopsError(
             f"cannot share the data key anew: the file also has {kind} keys, which sekret "
             "cannot wrap",

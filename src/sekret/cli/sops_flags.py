@@ -24,7 +24,7 @@ FORMATS = ("yaml", "json", "dotenv", "ini", "binary")
 #: every sops command sekret runs, as the flag table names them
 MODES = (
     "encrypt", "decrypt", "edit", "set", "unset", "updatekeys", "rotate", "exec-env",
-    "exec-file", "filestatus", "groups add", "groups delete",
+    "exec-file", "filestatus", "groups add", "groups delete", "publish",
 )
 LEGACY = "legacy"  # only sops's top-level form (sekret -d FILE …)
 _ALL = frozenset(MODES)
@@ -44,7 +44,6 @@ UNSUPPORTED_KEYS = {
     "gcp-kms": "GCP KMS",
     "hckms": "HuaweiCloud KMS",
     "azure-kv": "Azure Key Vault",
-    "hc-vault-transit": "HashiCorp Vault transit",
 }
 CRYPT_RULE_FLAGS = (
     "unencrypted-suffix", "encrypted-suffix", "unencrypted-regex", "encrypted-regex",
@@ -106,10 +105,17 @@ FLAGS: tuple[Flag, ...] = (
         _f((f"-{n[0]}", f"--{n}") if n == "kms" else (f"--{n}",), _KEYS, SUPPRESS, **_A)
         for n in UNSUPPORTED_KEYS
     ),
+    _f(("--hc-vault-transit",), _KEYS, "Vault/OpenBao transit key URIs, e.g. "
+       "https://vault.example.org:8200/v1/transit/keys/dev (comma-separated; repeatable; "
+       "or SOPS_VAULT_URIS)", **_A),
     _f(("--add-age",), {"rotate"}, "age recipients to add to the first key group", **_A),
     _f(("--rm-age",), {"rotate"}, "age recipients to remove from every key group", **_A),
     _f(("--add-pgp",), {"rotate"}, "PGP fingerprints to add to the first key group", **_A),
     _f(("--rm-pgp",), {"rotate"}, "PGP fingerprints to remove from every key group", **_A),
+    _f(("--add-hc-vault-transit",), {"rotate"},
+       "Vault/OpenBao transit key URIs to add to the first key group", **_A),
+    _f(("--rm-hc-vault-transit",), {"rotate"},
+       "Vault/OpenBao transit key URIs to remove from every key group", **_A),
     *(_f((f"--{p}-{n}",), {"rotate"}, SUPPRESS, **_A) for n in UNSUPPORTED_KEYS
       for p in ("add", "rm")),
     _f(("--aws-profile",), _KEYS | {"rotate"}, SUPPRESS),
@@ -125,7 +131,7 @@ FLAGS: tuple[Flag, ...] = (
        choices=FORMATS),
     _f(("--output-type",), _EMITTING - _GROUPS - {"updatekeys"},
        "the output format (default: from the extension)", choices=FORMATS),
-    _f(("--filename-override",), _ALL - _GROUPS - {"updatekeys"},
+    _f(("--filename-override",), _ALL - _GROUPS - {"updatekeys", "publish"},
        "the file name used for the format and the .sops.yaml rules"),
     _f(("-i", "--in-place"), {"encrypt", "decrypt", "rotate", "edit", "set", "unset"} | _GROUPS,
        "write the result over FILE (edit, set and unset always do)", **_T),
@@ -153,7 +159,9 @@ FLAGS: tuple[Flag, ...] = (
     _f(("--value-file",), {"set"}, "the third argument is a file holding the value", **_T),
     _f(("--value-stdin",), {"set"}, "read the value from standard input", **_T),
     _f(("--idempotent",), {"set", "unset"}, "do not write the file when nothing changes", **_T),
-    _f(("-y", "--yes"), {"updatekeys"}, "do not ask for confirmation", **_T),
+    _f(("-y", "--yes"), {"updatekeys", "publish"}, "do not ask for confirmation", **_T),
+    _f(("--omit-extensions",), {"publish"}, "publish FILE.yaml as FILE", **_T),
+    _f(("--recursive",), {"publish"}, "publish every file below a directory", **_T),
     _f(("--user",), {"exec-env", "exec-file"}, "run the command as this user (needs root)"),
     _f(("--background",), {"exec-env", "exec-file"},
        "do not wait for the command (deprecated in sops)", **_T),

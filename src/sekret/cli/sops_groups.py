@@ -2,15 +2,16 @@
 
 As sops: the data key is recovered with the keys the file has now and wrapped again for
 the new groups (split by Shamir's scheme when there are two or more), values and MAC
-stay as they are, the result goes to standard output unless ``-i``. Only age keys can
-be added; the other key types are refused. Unlike sops, a group with no key, an
-invalid recipient or an index past the last group is an error, never skipped: sops
-adds an empty group (a file nobody can decrypt with a threshold that needs it), drops
-the recipient with a log line, or stops with a Go panic.
+stay as they are, the result goes to standard output unless ``-i``. age, PGP and Vault
+transit keys can be added; the other key types are refused. Unlike sops, a group with
+no key, an invalid recipient or an index past the last group is an error, never
+skipped: sops adds an empty group (a file nobody can decrypt with a threshold that
+needs it), drops the recipient with a log line, or stops with a Go panic.
 """
 
 from __future__ import annotations
 
+from sekret import files
 from sekret.cli import sops_ops
 from sekret.cli._args import Namespace
 from sekret.cli._env import Environment
@@ -39,17 +40,18 @@ def run(name: str, args: Namespace, env: Environment) -> int:
         if args.args:
             raise SopsError("no positional arguments allowed", hint="name the file with --file")
         recipients = [r.strip() for a in args.age for r in a.split(",") if r.strip()]
-        fingerprints = [r.strip() for a in args.pgp for r in a.split(",") if r.strip()]
-        if not recipients and not fingerprints:
+        others = files.key_entries(pgp=args.pgp, hc_vault=args.hc_vault_transit)
+        if not recipients and not others:
             raise SopsError(
                 "no keys given for the new key group",
-                hint="give its age recipients with --age or PGP fingerprints with --pgp "
-                "(repeatable); sops would add an empty group",
+                hint="give its age recipients with --age, PGP fingerprints with --pgp or "
+                "Vault transit key URIs with --hc-vault-transit (repeatable); sops would add "
+                "an empty group",
             )
         index = -1
     else:
         index = _index(args)
-        recipients, fingerprints = [], []
+        recipients, others = [], []
     from sekret.cli._guard import no_core_dumps
 
     no_core_dumps()  # the data key is in memory
@@ -61,11 +63,7 @@ def run(name: str, args: Namespace, env: Environment) -> int:
     _, meta = sops_ops.load_metadata(data, fmt)
     groups = list(meta.key_groups)
     if name == "groups add":
-        from sekret.sops.masterkeys.pgp import new_entry
-
-        added = KeyGroup(age=[AgeKey(r) for r in recipients])
-        added.others = [new_entry(f) for f in fingerprints]
-        groups.append(added)
+        groups.append(KeyGroup(age=[AgeKey(r) for r in recipients], others=others))
     else:
         if index >= len(groups):
             raise SopsError(
@@ -81,8 +79,9 @@ def run(name: str, args: Namespace, env: Environment) -> int:
         )
     if not groups:
         raise SopsError("cannot delete the last key group: nobody could decrypt the file")
-    if len(groups) > 1 and any(o.type != "pgp" for g in groups for o in g.others):
-        kind = next(o.type for g in groups for o in g.others if o.type != "pgp")
+    keys = sops_ops.keyring(env, args)
+    if len(groups) > 1 and any(o.type not in keys.types for g in groups for o in g.others):
+        kind = next(o.type for g in groups for o in g.others if o.type not in keys.types)
         raise SopsError(
             f"cannot share the data key anew: the file also has {kind} keys, which sekret "
             "cannot wrap",
@@ -90,7 +89,7 @@ def run(name: str, args: Namespace, env: Environment) -> int:
         )
     try:
         out, _, _ = document.update_keys(
-            data, sops_ops.store(fmt, args, env), sops_ops.keyring(env, args), groups, threshold
+            data, sops_ops.store(fmt, args, env), keys, groups, threshold
         )
     except DataKeyError as exc:
         exc.exit_code = 1  # sops: "Error getting data key", a plain error here

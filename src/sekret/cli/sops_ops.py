@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 
 #: the commands that hold plaintext or a data key: no core dumps for them
 _HARDENED = frozenset(
-    {"decrypt", "edit", "set", "unset", "rotate", "exec-env", "exec-file", "updatekeys"}
+    {"decrypt", "edit", "set", "unset", "rotate", "exec-env", "exec-file", "updatekeys",
+     "publish"}
 )
 #: the commands whose extra positional arguments sops ignores (with a warning)
 _FIRST_ONLY = frozenset({"decrypt", "encrypt", "rotate", "edit", "filestatus"})
@@ -85,8 +86,9 @@ def finder(env: Environment, args: Namespace | None = None) -> IdentityFinder:
 def keyring(
     env: Environment, args: Namespace | None = None, found: IdentityFinder | None = None
 ) -> Keyring:
-    """Every master-key type of this run: age identities, the user's gpg (lazily);
-    through the key services of ``--keyservice`` when there are any (sops_services)."""
+    """Every master-key type of this run: age identities, the user's gpg, Vault/OpenBao
+    (both lazily), tried in the order of ``--decryption-order``; through the key
+    services of ``--keyservice`` when there are any (sops_services)."""
     from sekret.files.keyring import keyring as make
 
     order = list(getattr(args, "decryption_order", None) or []) if args is not None else []
@@ -234,6 +236,10 @@ def _dispatch(name: str, args: Namespace, env: Environment, *, legacy: bool) -> 
         return (sops_keys.updatekeys if name == "updatekeys" else sops_keys.filestatus)(
             args, env
         )
+    if name == "publish":
+        from sekret.cli import sops_publish
+
+        return sops_publish.publish(args, env)
     if name == "encrypt":
         return _encrypt(args, env)
     if name == "decrypt":
@@ -260,6 +266,7 @@ def options(args: Namespace, env: Environment, name: str) -> document.EncryptOpt
         os.path.join(env.cwd, name),
         age=args.age,
         pgp=args.pgp,
+        hc_vault=args.hc_vault_transit,
         config_path=args.config,
         cwd=config_path(env.cwd),
         environ=env.environ,
@@ -271,7 +278,7 @@ def options(args: Namespace, env: Environment, name: str) -> document.EncryptOpt
     for w in warnings:
         _ui.warn(env, w)
     recipients = [k.recipient for g in opts.key_groups for k in g.age]
-    recipients += [f"pgp {o.identifier()}" for g in opts.key_groups for o in g.others]
+    recipients += [f"{o.type} {o.identifier()}" for g in opts.key_groups for o in g.others]
     verbose(env, args, "encrypting for " + (", ".join(recipients) or "no age recipient"))
     return opts
 
@@ -385,15 +392,17 @@ def _rotate(args: Namespace, env: Environment, *, legacy: bool) -> int:
     check_output_flags(args, path, env)
     add = [r.strip() for a in args.add_age for r in a.split(",") if r.strip()]
     rm = [r.strip() for a in args.rm_age for r in a.split(",") if r.strip()]
-    add_pgp = [r.strip() for a in args.add_pgp for r in a.split(",") if r.strip()]
-    rm_pgp = [r.strip() for a in args.rm_pgp for r in a.split(",") if r.strip()]
-    if not os.path.exists(env.path(path)) and (add or rm or add_pgp or rm_pgp):
+    add_others = files.key_entries(pgp=args.add_pgp, hc_vault=args.add_hc_vault_transit)
+    rm_others = files.key_entries(pgp=args.rm_pgp, hc_vault=args.rm_hc_vault_transit)
+    if not os.path.exists(env.path(path)) and (add or rm or add_others or rm_others):
         raise CannotChangeKeysError(
             f"cannot add or remove keys on non-existent file {path!r}",
             hint="use the edit subcommand to make a new file",
         )
     opened = open_file(args, env, path, missing=NoFileSpecified if legacy else ReadError)
     to_output(opened, args, env, path)
-    out = document.rotate(opened, add=add, remove=rm, add_pgp=add_pgp, remove_pgp=rm_pgp)
+    out = document.rotate(
+        opened, add=add, remove=rm, add_others=add_others, remove_others=rm_others
+    )
     write(env, args, path, out, secret=False)
     return 0

@@ -22,7 +22,7 @@ from sekret.files.atomic import atomic_write
 from sekret.files.keys import IdentityFinder
 from sekret.sops import tree
 from sekret.sops.keysources import DataKeyError, Keyring
-from sekret.sops.metadata import AgeKey, KeyGroup
+from sekret.sops.metadata import AgeKey, KeyGroup, OtherKey
 from sekret.stores.base import Store, format_for_path, get_store
 
 if TYPE_CHECKING:
@@ -34,6 +34,7 @@ __all__ = [
     "decrypt_bytes",
     "decrypt_file",
     "encrypt_file",
+    "key_entries",
     "load",
     "read_input",
     "resolve_encrypt_options",
@@ -73,6 +74,23 @@ def read_input(path: str) -> bytes:
 
 def _finder(environ: Mapping[str, str] | None) -> IdentityFinder:
     return IdentityFinder(dict(os.environ if environ is None else environ))
+
+
+def key_entries(*, pgp: Sequence[str] = (), hc_vault: Sequence[str] = ()) -> list[OtherKey]:
+    """Metadata entries (nothing wrapped yet) for PGP fingerprints and Vault transit key
+    URIs, each argument a list of comma-separated values as the flags take them."""
+    fingerprints = [f.strip() for a in pgp for f in a.split(",") if f.strip()]
+    uris = [u for a in hc_vault for u in a.split(",") if u]
+    out: list[OtherKey] = []
+    if fingerprints:
+        from sekret.sops.masterkeys import pgp as pgp_keys
+
+        out += [pgp_keys.new_entry(f) for f in fingerprints]
+    if uris:  # the URI parser is imported only for Vault keys
+        from sekret.sops.masterkeys import hc_vault as vault_keys
+
+        out += [vault_keys.new_entry(u) for u in uris]
+    return out
 
 
 def _keyring(finder: IdentityFinder) -> Keyring:
@@ -148,6 +166,7 @@ def resolve_encrypt_options(
     *,
     age: Sequence[str] = (),
     pgp: Sequence[str] = (),
+    hc_vault: Sequence[str] = (),
     config_path: str | None = None,
     cwd: Path | None = None,
     environ: Mapping[str, str] | None = None,
@@ -170,15 +189,12 @@ def resolve_encrypt_options(
     fingerprints = [f.strip() for a in pgp for f in a.split(",") if f.strip()]
     if not fingerprints and env.get("SOPS_PGP_FP", "").strip():
         fingerprints = [f.strip() for f in env["SOPS_PGP_FP"].split(",") if f.strip()]
-    if recipients or fingerprints:
-        from sekret.sops.masterkeys.pgp import new_entry
-
-        groups = [
-            KeyGroup(
-                age=[AgeKey(r.strip()) for r in recipients],
-                others=[new_entry(f) for f in fingerprints],
-            )
-        ]
+    uris = [u for a in hc_vault for u in a.split(",") if u]
+    if not uris and env.get("SOPS_VAULT_URIS"):
+        uris = [u for u in env["SOPS_VAULT_URIS"].split(",") if u]
+    if recipients or fingerprints or uris:
+        others = key_entries(pgp=fingerprints, hc_vault=uris)
+        groups = [KeyGroup(age=[AgeKey(r.strip()) for r in recipients], others=others)]
     elif rule is not None:
         groups = rule.key_groups  # a rule without keys fails as sops fails: no data key
     else:
@@ -205,14 +221,15 @@ def encrypt_file(
     *,
     age: Sequence[str] = (),
     pgp: Sequence[str] = (),
+    hc_vault: Sequence[str] = (),
     format: str | None = None,
     config: str | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> bytes:
     """Encrypt the plaintext file at ``path`` (recipients from ``age``, PGP fingerprints
-    from ``pgp``, or ``.sops.yaml``)."""
+    from ``pgp``, Vault transit key URIs from ``hc_vault``, or ``.sops.yaml``)."""
     options = resolve_encrypt_options(
-        path, age=age, pgp=pgp, config_path=config, environ=environ
+        path, age=age, pgp=pgp, hc_vault=hc_vault, config_path=config, environ=environ
     )
     keys = _keyring(_finder(environ))
     return document.encrypt(read_input(path), store_for(path, format), options, keys=keys)

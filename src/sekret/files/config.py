@@ -99,6 +99,14 @@ _OTHER_FIELDS = {
 }
 
 
+def _vault_entry(uri: object) -> OtherKey:
+    from sekret.sops.masterkeys import hc_vault
+
+    if not isinstance(uri, str):
+        raise ConfigError("invalid vault key configuration: a transit key URI must be a string")
+    return hc_vault.new_entry(uri)
+
+
 def _group(raw: dict[str, object], *, top_level: bool) -> KeyGroup:
     group = KeyGroup()
     seen: set[tuple[str, str]] = set()
@@ -113,6 +121,8 @@ def _group(raw: dict[str, object], *, top_level: bool) -> KeyGroup:
             seen.add(("age", recipient))
             group.age.append(AgeKey(recipient))
     for field_name, key_type in _OTHER_FIELDS.items():
+        if key_type == "hc_vault":  # top level: hc_vault_transit_uri; in a group: hc_vault
+            field_name = field_name if top_level else "hc_vault"
         value = raw.get(field_name)
         if value is None:
             continue
@@ -122,6 +132,9 @@ def _group(raw: dict[str, object], *, top_level: bool) -> KeyGroup:
             if (key_type, ident) in seen:
                 continue
             seen.add((key_type, ident))
+            if key_type == "hc_vault":
+                group.others.append(_vault_entry(entry))
+                continue
             if key_type == "pgp":
                 group.others.append(OtherKey("pgp", {"fp": ident.replace(" ", "")}))
                 continue

@@ -22,6 +22,7 @@ from sekret.sops.metadata import (
     VERSION,
     KeyGroup,
     Metadata,
+    OtherKey,
     format_lastmodified,
     from_dict,
     to_dict,
@@ -286,28 +287,24 @@ def rotate(
     *,
     add: list[str] | None = None,
     remove: list[str] | None = None,
-    add_pgp: list[str] | None = None,
-    remove_pgp: list[str] | None = None,
+    add_others: list[OtherKey] | None = None,
+    remove_others: list[OtherKey] | None = None,
     now: datetime | None = None,
 ) -> bytes:
-    """A new data key for every value; age recipients and PGP fingerprints are added
-    (to the first group) and removed (from every group) on the way, as sops does."""
-    from sekret.sops.masterkeys import pgp
+    """A new data key for every value; age recipients (``add``/``remove``) and other keys
+    (PGP, Vault transit… entries) are added to the first group and removed from every
+    group on the way, as sops does (other keys match by type and identifier)."""
     from sekret.sops.metadata import AgeKey
 
     meta = opened.meta
     removed = set(remove or [])
-    removed_fps = {pgp.fingerprint(f) for f in remove_pgp or []}
+    gone = {(o.type, o.identifier()) for o in remove_others or []}
     for group in meta.key_groups:
         group.age = [k for k in group.age if k.recipient not in removed]
-        group.others = [
-            o for o in group.others
-            if not (o.type == pgp.PGP and str(o.fields.get("fp", "")) in removed_fps)
-        ]  # fmt: skip
+        group.others = [o for o in group.others if (o.type, o.identifier()) not in gone]
     for r in add or []:
         meta.key_groups[0].age.append(AgeKey(r.strip()))
-    for fp in add_pgp or []:
-        meta.key_groups[0].others.append(pgp.new_entry(fp))
+    meta.key_groups[0].others.extend(add_others or [])
     if meta.crypt_rule is None:
         meta.crypt_rule = meta.rule()
     data_key = keysources.new_data_key()

@@ -111,6 +111,11 @@ class DataKeyError(SopsError):
         return "\n".join(lines)
 
 
+def _listed(names: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+
+
 def _short(key: str) -> str:
     return key if len(key) <= 70 else key[:60] + "…"
 
@@ -135,7 +140,7 @@ def wrap_data_key(data_key: bytes, meta: Metadata, keys: Keyring | None = None) 
         # An entry without its wrapped data key makes a file sops cannot read at all.
         raise SopsError(
             f"cannot encrypt to {', '.join(missing)} keys: sekret wraps the data key for "
-            f"{' and '.join(sorted(ring.types))} keys only",
+            f"{_listed(sorted(ring.types))} keys only",
             hint="remove those keys from the creation rule (or the key groups), "
             "or use sops for this file",
         )

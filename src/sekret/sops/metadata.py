@@ -1,8 +1,9 @@
 """The ``sops`` metadata block as typed data ↔ the plain, ordered dict sops serialises.
 
-Field order and omission rules follow sops 3.11 (spec §3.1). Key entries of types
-sekret cannot use (pgp, kms, gcp_kms, azure_kv, hc_vault, hckms) are kept verbatim as
-:class:`OtherKey` so a rewrite never drops them.
+Field order and omission rules follow sops 3.11 (spec §3.1). Key entries other than age
+(pgp, kms, gcp_kms, azure_kv, hc_vault, hckms) are kept verbatim as :class:`OtherKey`
+(type + fields in file order) so a rewrite never drops them; the types sekret can use
+(hc_vault: :mod:`sekret.sops.masterkeys.hc_vault`) read and write those fields.
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ class OtherKey:
 
     def identifier(self) -> str:
         """A short identifier for messages (fingerprint, ARN, URL…)."""
+        if self.type == "hc_vault" and "key_name" in self.fields:  # sops's ToString: the URI
+            f = self.fields
+            return f"{f.get('vault_address')}/v1/{f.get('engine_path')}/keys/{f['key_name']}"
         for name in ("fp", "arn", "resource_id", "vault_url", "key_id", "vault_address"):
             if name in self.fields:
                 return str(self.fields[name])

@@ -36,6 +36,9 @@ from sekret.sops.metadata import AgeKey, OtherKey, format_lastmodified
 SOPS_TYPES = ("age", "pgp", "kms", "gcp_kms", "azure_kv", "hc_vault", "hckms")
 #: metadata fields that are the wrapped key and its date, not the key's name
 _NOT_NAME = frozenset({"enc", "created_at"})
+#: fields sops writes after ``enc`` (its kms entry); the other names come before
+#: ``created_at``, except in pgp entries, which start with them (sops's stores structs)
+_AFTER_ENC = ("aws_profile",)
 
 
 class ServiceError(SopsError):
@@ -194,8 +197,13 @@ class ThroughServices:
             entry.enc = enc
             return
         when = format_lastmodified(self.now if self.now is not None else datetime.now(UTC))
-        rest = {k: v for k, v in entry.fields.items() if k not in _NOT_NAME}
-        entry.fields = {"created_at": entry.fields.get("created_at", when), "enc": enc, **rest}
+        names = {k: v for k, v in entry.fields.items() if k not in _NOT_NAME}
+        stamp = {"created_at": entry.fields.get("created_at", when), "enc": enc}
+        if entry.type == "pgp":
+            entry.fields = {**stamp, **names}
+            return
+        tail = {k: names.pop(k) for k in _AFTER_ENC if k in names}
+        entry.fields = {**names, **stamp, **tail}
 
     def unwrap(self, entry: Entry) -> bytes:
         """Unwrap with the first service that can (sops: decryptKeyGroup)."""
