@@ -217,7 +217,10 @@ def _same_value(original: str, value: t.Scalar, before: str = "") -> bool:
             prefix = "? k\n" + before  # the value of an explicit key
         elif before.endswith(": ") and not lead.startswith(("?", "#")):
             prefix = before
-    text = prefix + original + ("" if original.endswith("\n") else "\n")
+    # (a block scalar that ends the file without a line break has no final break in its
+    # value: adding one would change what it denotes)
+    block = original[:1] in "|>"
+    text = prefix + original + ("" if original.endswith("\n") or block else "\n")
     from sekret.stores.yaml import parse  # (the store imports this module)
 
     try:
