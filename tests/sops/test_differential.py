@@ -519,9 +519,11 @@ def _differential(ws: Workspace, case: Case, d: Path) -> None:
     reading = {k: as_written(r.out) for k, r in dec.items() if k != kk}
     rt = done["sekret"][2]
     assert rt is not None
-    if rt.text is None and sops_unreadable:
+    no_round_trip = rt.text is None and sops_unreadable
+    if no_round_trip:
         # sops's round trip of sekret's plaintext hits the same sops bug that made its own
-        # file unreadable: sekret's text is then read as written
+        # file unreadable: sekret's text is then read as written, for its data only (where
+        # sops would move its comments has no oracle)
         rt = as_written(dec[kk].out)
     reading[kk] = rt
     data = {k: data_jobs[k].result() if k in data_jobs else c for k, c in reading.items()}
@@ -541,6 +543,8 @@ def _differential(ws: Workspace, case: Case, d: Path) -> None:
             f"(a) {who}: data {got.docs!r}\n  != sops's {want.docs!r}\n"
             f"printed: {_short(res.out)}\nsops decrypt: {_short(ref.out)}"
         )
+        if k == kk and no_round_trip:
+            continue
         # (c) every comment before the same entry
         ours_c, theirs_c = reading[k].comments, want.comments
         if not comments_match(ours_c, theirs_c, ours_wild=k == kk) and k != kk:
@@ -1216,6 +1220,7 @@ KEEP = (("unencrypted_comment_regex", "keep"),)
 @example(case=Case(b'{"a": [{"b": null}]}', fmt="json", output="yaml"))  # a null in a list
 @example(case=Case(b'{"a": 1e400}', fmt="json"))  # beyond float64: no tool reads the file
 @example(case=Case(b"a: -0.0\n", flags=("--encrypted-regex", "^s")))  # sops: MAC "-0", file -0
+@example(case=Case(b"a:\n  # c\n  a: x\nb: -0.0\n", flags=("--encrypted-regex", "^s")))
 def test_pinned_inputs(ws: Workspace, case: Case) -> None:
     differential(ws, case)
 
