@@ -173,7 +173,7 @@ def install(
     try:
         values = decrypt_all(m, host.read_file, identities,
                              sops_keys=host.sops_identities(m, opts.environ), pgp=pgp,
-                             failed=failed)
+                             failed=failed, environ=opts.environ)
     finally:
         pgp.close()
     total_age = sum(1 for s in m.secrets if s.age_file)

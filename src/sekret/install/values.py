@@ -8,13 +8,14 @@ ini, give the whole decrypted file as sops emits it. Age files give their plaint
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from sekret import age
 from sekret._sensitive import SecretBytes
 from sekret.errors import InstallError, SekretError
 from sekret.files import document
+from sekret.files.keyring import Vault
 from sekret.install.errors import DecryptError
 from sekret.install.manifest import Manifest, Secret
 from sekret.sops import keysources
@@ -77,18 +78,24 @@ def _read(read: Reader, path: str) -> bytes:
 def decrypt_sops_file(
     path: str, fmt: str, secrets: Sequence[Secret], read: Reader, identities: list[age.Identity],
     more: KeySource | None = None, pgp: PGPKeys | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> dict[str, SecretBytes]:
     """Decrypt one sops file once and return the value of every secret it feeds
-    (``pgp``: the manifest's PGP keys, for the file's ``pgp`` entries)."""
+    (``pgp``: the manifest's PGP keys, for the file's ``pgp`` entries; ``environ``: the
+    installer's environment, whose ``VAULT_ADDR``/``VAULT_TOKEN``… open ``hc_vault``
+    entries, as sops-install-secrets does with sops-nix's ``sops.environment``)."""
     data = _read(read, path)
     store = get_store(fmt)
 
     def keys(recipient: str) -> list[age.Identity]:
         return identities if more is None else [*identities, *more(recipient)]
 
-    ring: keysources.Keyring | keysources.IdentitySource = keys
+    types: dict[str, keysources.MasterKeyType] = {"age": AgeKeys(keys)}
     if pgp is not None:
-        ring = keysources.Keyring({"age": AgeKeys(keys), "pgp": pgp})
+        types["pgp"] = pgp
+    if environ is not None:
+        types["hc_vault"] = Vault(environ)  # (made on first use: age-only files pay nothing)
+    ring = keysources.Keyring(types)
     try:
         opened = document.open_(data, store, ring, stash=False)
     except SekretError as exc:
@@ -130,7 +137,7 @@ def by_source(m: Manifest) -> dict[str, list[Secret]]:
 def decrypt_all(
     m: Manifest, read: Reader, identities: list[age.Identity], *,
     sops_keys: KeySource | None = None, pgp: PGPKeys | None = None,
-    failed: dict[str, InstallError] | None = None,
+    failed: dict[str, InstallError] | None = None, environ: Mapping[str, str] | None = None,
 ) -> dict[str, SecretBytes]:
     """Every secret's value, each source file decrypted once; all or nothing.
 
@@ -154,7 +161,7 @@ def decrypt_all(
             values.update((s.name, value) for s in secrets)
         else:
             values.update(decrypt_sops_file(path, secrets[0].format, secrets, read, identities,
-                                            sops_keys, pgp))
+                                            sops_keys, pgp, environ))
     return values
 
 
