@@ -152,9 +152,20 @@ def wrap_data_key(data_key: bytes, meta: Metadata, keys: Keyring | None = None) 
         parts = shamir.split(data_key, len(groups), meta.shamir_threshold)
     else:
         parts = [data_key]
+    failures: list[SekretError] = []
     for group, part in zip(groups, parts, strict=True):
         for entry in entries(group):
-            ring.types[entry_type(entry)].wrap(entry, part)
+            try:
+                ring.types[entry_type(entry)].wrap(entry, part)
+            except SekretError as exc:  # every key is tried, as sops reports them all
+                failures.append(exc)
+    if len(failures) == 1:
+        raise failures[0]
+    if failures:
+        prefix = "Could not generate data key: "
+        said = "; ".join(str(exc).removeprefix(prefix) for exc in failures)
+        hints = list(dict.fromkeys(exc.hint for exc in failures if exc.hint))
+        raise SopsError(f"{prefix}[{said}]", hint="\n".join(hints) or None)
 
 
 def _try_group(index: int, group: KeyGroup, ring: Keyring) -> tuple[GroupResult, bytes | None]:

@@ -199,3 +199,21 @@ def test_unreachable_server_fails_encryption_cleanly(
                 "http://127.0.0.1:9/v1/transit/keys/k1", str(src)], tmp_path, vault_env)
     assert r.status != 0 and not out.exists()
     assert "cannot reach the Vault server" in r.err and r.err.count("sekret: error:") == 1
+
+
+def test_every_key_that_cannot_wrap_is_reported(
+    bao: Bao, vault_env: dict[str, str], tmp_path: Path
+) -> None:
+    """As sops collects every master key's failure, so does sekret: both unreachable keys
+    are named, in one error line, and the reachable one does not hide them."""
+    src = _plain(tmp_path)
+    out = tmp_path / "e.yaml"
+    dead = ["http://127.0.0.1:9/v1/transit/keys/a", "http://127.0.0.1:9/v1/transit/keys/b"]
+    args = ["encrypt", "--output", str(out), "--hc-vault-transit",
+            ",".join([bao.uri("k1"), *dead]), str(src)]
+    for name, tool in TOOLS.items():
+        r = tool(args, tmp_path, vault_env)
+        assert r.status != 0 and not out.exists(), (name, r.err)
+        assert "/transit/encrypt/a" in r.err and "/transit/encrypt/b" in r.err, (name, r.err)
+        if name == "sekret":
+            assert r.err.count("sekret: error:") == 1 and "Traceback" not in r.err
