@@ -20,6 +20,7 @@ from sekret.install.errors import DecryptError
 from sekret.install.manifest import Manifest, Secret
 from sekret.sops import keysources
 from sekret.sops import tree as t
+from sekret.sops.masterkeys import MasterKeyType
 from sekret.sops.masterkeys.age import AgeKeys
 from sekret.stores import get_store
 
@@ -90,7 +91,7 @@ def decrypt_sops_file(
     def keys(recipient: str) -> list[age.Identity]:
         return identities if more is None else [*identities, *more(recipient)]
 
-    types: dict[str, keysources.MasterKeyType] = {"age": AgeKeys(keys)}
+    types: dict[str, MasterKeyType] = {"age": AgeKeys(keys)}
     if pgp is not None:
         types["pgp"] = pgp
     if environ is not None:
