@@ -18,8 +18,26 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 # hypothesis's random search, which is how new failures are found (then pinned with
 # @example). Tests that set their own derandomize keep it.
 settings.register_profile("ci", derandomize=True, database=None)
+
+
+def _load_every_sekret_module() -> None:
+    """Import all of sekret before any test runs. Hypothesis mixes into its examples
+    the constants of the local modules loaded so far (sys.modules), so without this
+    the search depended on which tests a process had run before (xdist's split, -k),
+    and CI found examples a local run of the same commit never tried."""
+    import importlib
+    import pkgutil
+
+    import sekret
+
+    for mod in pkgutil.walk_packages(sekret.__path__, "sekret."):
+        if not mod.name.endswith("__main__"):
+            importlib.import_module(mod.name)
+
+
 if IN_CI:
     settings.load_profile("ci")
+    _load_every_sekret_module()
 
 
 def vendored(name: str) -> Path:

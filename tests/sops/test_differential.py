@@ -470,9 +470,6 @@ def _differential(ws: Workspace, case: Case, d: Path) -> None:
         assert_clean_refusal(done["sops"][1]["sekret"])
         assert "MAC" not in own.err or "MAC" in done["sops"][1]["sekret"].err, own.err
         del files["sops"]
-        sops_unreadable = True
-    else:
-        sops_unreadable = False
     dec = {(m, r): res for m in files for r, res in done[m][1].items()}
     # (d) every file either tool wrote is read by both
     for (maker, reader), res in dec.items():
@@ -519,12 +516,6 @@ def _differential(ws: Workspace, case: Case, d: Path) -> None:
     reading = {k: as_written(r.out) for k, r in dec.items() if k != kk}
     rt = done["sekret"][2]
     assert rt is not None
-    no_round_trip = rt.text is None and sops_unreadable
-    if no_round_trip:
-        # sops's round trip of sekret's plaintext hits the same sops bug that made its own
-        # file unreadable: sekret's text is then read as written, for its data only (where
-        # sops would move its comments has no oracle)
-        rt = as_written(dec[kk].out)
     reading[kk] = rt
     data = {k: data_jobs[k].result() if k in data_jobs else c for k, c in reading.items()}
     want = reading[ref_key]
@@ -543,8 +534,6 @@ def _differential(ws: Workspace, case: Case, d: Path) -> None:
             f"(a) {who}: data {got.docs!r}\n  != sops's {want.docs!r}\n"
             f"printed: {_short(res.out)}\nsops decrypt: {_short(ref.out)}"
         )
-        if k == kk and no_round_trip:
-            continue
         # (c) every comment before the same entry
         ours_c, theirs_c = reading[k].comments, want.comments
         if not comments_match(ours_c, theirs_c, ours_wild=k == kk) and k != kk:
@@ -587,6 +576,11 @@ def round_trip(ws: Workspace, d: Path, args: list[str], data: bytes) -> Canon:
         return Canon(text=None, error=res.err.strip())
     (d / f"enc.{name}").write_bytes(res.out)
     res = ws.run("sops", ["decrypt", f"enc.{name}"], d)
+    if res.status == 51:
+        # a MAC mismatch in a file sops has just written is sops's own bug (a -0.0 left in
+        # the clear is hashed "-0", read back as the integer 0): how sops reads the text
+        # is still what it decrypts, past the MAC
+        res = ws.run("sops", ["decrypt", "--ignore-mac", f"enc.{name}"], d)
     if res.status != 0:
         return Canon(text=None, error=res.err.strip())
     return as_written(res.out)
@@ -1221,6 +1215,7 @@ KEEP = (("unencrypted_comment_regex", "keep"),)
 @example(case=Case(b'{"a": 1e400}', fmt="json"))  # beyond float64: no tool reads the file
 @example(case=Case(b"a: -0.0\n", flags=("--encrypted-regex", "^s")))  # sops: MAC "-0", file -0
 @example(case=Case(b"a:\n  # c\n  a: x\nb: -0.0\n", flags=("--encrypted-regex", "^s")))
+@example(case=Case(b"a:\t-0.0\n", flags=("--encrypted-regex", "^s")))
 def test_pinned_inputs(ws: Workspace, case: Case) -> None:
     differential(ws, case)
 
