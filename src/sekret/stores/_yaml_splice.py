@@ -28,8 +28,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from sekret.sops import tree as t
-from sekret.stores._yaml_nodes import MAPPING, SCALAR, Node, materialize
+from sekret.stores._yaml_nodes import MAPPING, Node, materialize
 from sekret.stores._yaml_splice_render import Layout, Renderer, Unsure, column
+from sekret.stores._yaml_splice_text import TextPositions, walk
 
 Edit = tuple[int, int, str]
 
@@ -79,26 +80,13 @@ def _nodes(text: str) -> list[Node]:
         return _yaml_libyaml.compose(text)
 
 
-def _walk(node: t.Node | t.Leaf) -> Iterator[t.Leaf | t.Comment]:
-    """Every leaf and comment under ``node`` (iteratively: documents may be deep)."""
-    stack: list[object] = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, t.Mapping):
-            stack.extend(i if isinstance(i, t.Comment) else i[1] for i in n.items)
-        elif isinstance(n, t.Sequence):
-            stack.extend(n.items)
-        elif isinstance(n, (t.Leaf, t.Comment)):
-            yield n
-
-
 def _comments(node: t.Node | t.Leaf) -> Iterator[t.Comment]:
-    return (c for c in _walk(node) if isinstance(c, t.Comment) and c.span is not None)
+    return (c for c in walk(node) if isinstance(c, t.Comment) and c.span is not None)
 
 
 def _spanned(node: t.Node | t.Leaf) -> bool:
     """Whether anything under ``node`` comes from the text (a new value has nothing)."""
-    return any(n.span is not None for n in _walk(node))
+    return any(n.span is not None for n in walk(node))
 
 
 def _entries(node: t.Node | t.Leaf) -> bool:
@@ -107,7 +95,7 @@ def _entries(node: t.Node | t.Leaf) -> bool:
     return any(not isinstance(i, t.Comment) for i in inner.items)
 
 
-class _Splicer:
+class _Splicer(TextPositions):
     def __init__(
         self, text: str, comments: set[tuple[int, int]], kept: set[tuple[int, int]]
     ) -> None:
@@ -335,61 +323,6 @@ class _Splicer:
         render = Renderer(layout.step, layout.dash_indent)
         self.edits.append((pos, pos, render.items([item], col)))
 
-    # --- where things are ----------------------------------------------------------------
-
-    def dash(self, node: Node) -> int:
-        """The ``-`` of a block list item, on the line where the item starts."""
-        pos = node.start - 1
-        while pos >= 0 and self.text[pos] == " ":
-            pos -= 1
-        if pos < 0 or self.text[pos] != "-":
-            raise Unsure
-        return pos
-
-    def content_end(self, node: Node, value: t.Node | t.Leaf) -> int:
-        """Where the last scalar or comment of a value ends (a block collection's node
-        ends where the next token starts, past comments that are not its own)."""
-        ends = [n.span[1] for n in _walk(value) if n.span is not None]
-        if node.kind == SCALAR or node.flow:
-            trimmed = self._scalar_end(node)
-            ends = [trimmed if e == node.end else e for e in ends] + [trimmed]
-        if not ends:
-            raise Unsure
-        return max(ends)
-
-    def _scalar_end(self, node: Node) -> int:
-        """Where a scalar ends; a block scalar that does not keep its final breaks
-        (no ``+``) ends with its last non-blank line: the blank lines after it are the
-        document's layout, not the value, and stay when it is rewritten."""
-        end = node.end
-        text = self.text
-        if node.style not in ("|", ">"):
-            return end
-        header = text[node.start : text.find("\n", node.start)].split(" #", 1)[0]
-        if "+" in header[max(header.rfind("|"), header.rfind(">")) :]:
-            return end
-        while end > node.start and text[end - 1] == "\n":
-            prev = text.rfind("\n", node.start, end - 1)
-            if prev < 0 or text[prev + 1 : end - 1].strip(" "):
-                break
-            end = prev + 1
-        return end
-
-    def line_end(self, pos: int) -> int:
-        """The start of the line after the one ``pos`` ends (just past its break)."""
-        if pos > 0 and self.text[pos - 1] == "\n":
-            return pos  # a block scalar's span takes its line break
-        nl = self.text.find("\n", pos)
-        if nl < 0:
-            raise Unsure
-        return nl + 1
-
-    def _blank_before(self, line: int) -> bool:
-        if line < 2:
-            return False
-        start = self.text.rfind("\n", 0, line - 1) + 1
-        return not self.text[start : line - 1].strip(" ")
-
 
 def _same_shape(a: object, b: object) -> bool:
     """Whether two trees without scalars are the same nesting of collections."""
@@ -419,6 +352,6 @@ def _pair(pair: object) -> tuple[Node, Node]:
 def _signature(v: t.Node | t.Leaf) -> tuple[str, object]:
     """What tells a list item from the others: its kind and its first span."""
     inner = t.unwrap(v)
-    first = next((n.span for n in _walk(v) if n.span is not None), None)
+    first = next((n.span for n in walk(v) if n.span is not None), None)
     return type(inner).__name__ if isinstance(inner, (t.Mapping, t.Sequence)) else "s", first
 
