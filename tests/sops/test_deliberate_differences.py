@@ -725,3 +725,19 @@ def test_broken_config(tmp_path: Path, keys: list[Key]) -> None:
     for tool in (sops, sekret):
         r = tool(["encrypt", "--age", key.recipient, "p.yaml"], sub, clean_env(key))
         assert r.status == 1 and "error loading config" in r.err, tool.__name__
+
+
+def test_empty_list_comment(tmp_path: Path, keys: list[Key]) -> None:
+    """empty-list-comment"""
+    key = keys[0]
+    text = "a:\n  #\n  - x\n"
+    _encrypted_by_sops(tmp_path, key, "s.yaml", text)
+    assert _decrypted(tmp_path, "s.yaml", key) == {"a": ["", "x"]}  # an item more
+    (tmp_path / "p.yaml").write_text(text)
+    r = sekret(["encrypt", "--age", key.recipient, "--output", "k.yaml", "p.yaml"], tmp_path,
+               clean_env(key))  # fmt: skip
+    assert r.status == 0, r.err
+    back = sekret(["decrypt", "k.yaml"], tmp_path, clean_env(key))
+    assert back.status == 0 and back.out == text.encode()  # a comment, as written
+    # sops reading sekret's file makes the same item of the comment
+    assert _decrypted(tmp_path, "k.yaml", key) == {"a": ["", "x"]}
