@@ -5,7 +5,6 @@ with manifests shaped as its Go encoder writes them. (testGPG and testSSHKey are
 
 from __future__ import annotations
 
-import json
 import os
 import pwd
 import stat
@@ -16,6 +15,7 @@ import pytest
 from sekret.cli import sops_install_secrets as sis
 from tests.cli.helpers import Result, fake_env
 from tests.conftest import vendored
+from tests.install.gomanifest import write_manifest
 
 ASSETS = vendored("sops-nix-assets")
 
@@ -34,15 +34,7 @@ def _go_manifest(tmp_path: Path, **top: object) -> Path:
               "uid": 0, "group": "nogroup", "gid": 0, "sopsFile": str(ASSETS / "secrets.yaml"),
               "format": "", "mode": "0400", "restartUnits": ["affected-service"],
               "reloadUnits": ["affected-reload-service"]}
-    data = {"secrets": [secret], "templates": None, "placeholderBySecretName": None,
-            "secretsMountPoint": str(tmp_path / "secrets.d"),
-            "symlinkPath": str(tmp_path / "secrets"), "keepGenerations": 0,
-            "sshKeyPaths": None, "gnupgHome": "", "ageKeyFile": "", "ageSshKeyPaths": None,
-            "useTmpfs": False, "userMode": False,
-            "logging": {"keyImport": False, "secretChanges": False}, **top}
-    path = tmp_path / "manifest.json"
-    path.write_text(json.dumps(data))
-    return path
+    return write_manifest(tmp_path, [secret], **top)
 
 
 @pytest.mark.parametrize("keys", [{"ageKeyFile": str(ASSETS / "age-keys.txt")},

@@ -7,7 +7,6 @@ the real sops with the same keys."""
 from __future__ import annotations
 
 import grp
-import json
 import os
 import pwd
 import shutil
@@ -20,6 +19,7 @@ import pytest
 from sekret.cli import sops_install_secrets as sis
 from tests.cli.helpers import Result, fake_env
 from tests.conftest import vendored
+from tests.install.gomanifest import write_manifest
 from tests.install.pgphelpers import GnuPG, gnupg, sops_binary
 from tests.install.sopsnix import nixos_test, run, use_nss
 from tests.nixeval import relocate_text
@@ -48,17 +48,7 @@ def _secret(name: str, sops_file: str, path: Path, **fields: object) -> dict[str
     return s
 
 
-def _manifest(tmp_path: Path, secrets: list[dict[str, object]], **top: object) -> Path:
-    """Every struct field, Go zero values (main_test.go's writeManifest)."""
-    data = {"secrets": secrets, "templates": None, "placeholderBySecretName": None,
-            "secretsMountPoint": str(tmp_path / "secrets.d"),
-            "symlinkPath": str(tmp_path / "secrets"), "keepGenerations": 0,
-            "sshKeyPaths": None, "gnupgHome": "", "ageKeyFile": "", "ageSshKeyPaths": None,
-            "useTmpfs": False, "userMode": False,
-            "logging": {"keyImport": False, "secretChanges": False}, **top}
-    path = tmp_path / "manifest.json"
-    path.write_text(json.dumps(data))
-    return path
+_manifest = write_manifest  # main_test.go's writeManifest
 
 
 def _sops_decrypt(home: Path, name: str, fmt: str) -> bytes:

@@ -8,7 +8,6 @@ whole, with a clear error, and installs nothing.
 
 from __future__ import annotations
 
-import json
 import stat
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pytest
 
 from sekret.cli import sops_install_secrets as sis
 from tests.cli.helpers import fake_env
+from tests.install.gomanifest import write_manifest
 from tests.sops.conftest import sops
 from tests.sops.vault.conftest import Bao
 
@@ -28,16 +28,7 @@ def _manifest(tmp_path: Path, sops_file: Path) -> Path:
         "owner": "root", "uid": 0, "group": "root", "gid": 0, "sopsFile": str(sops_file),
         "format": "yaml", "mode": "0400", "restartUnits": [], "reloadUnits": [],
     }  # fmt: skip
-    data = {
-        "secrets": [secret], "templates": None, "placeholderBySecretName": None,
-        "secretsMountPoint": str(tmp_path / "secrets.d"), "symlinkPath": str(tmp_path / "s"),
-        "keepGenerations": 0, "sshKeyPaths": None, "gnupgHome": "", "ageKeyFile": "",
-        "ageSshKeyPaths": None, "useTmpfs": False, "userMode": False,
-        "logging": {"keyImport": False, "secretChanges": False},
-    }  # fmt: skip
-    path = tmp_path / "manifest.json"
-    path.write_text(json.dumps(data))
-    return path
+    return write_manifest(tmp_path, [secret], symlinkPath=str(tmp_path / "s"))
 
 
 def _sops_file(bao: Bao, env: dict[str, str], tmp_path: Path) -> Path:
